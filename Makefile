@@ -1,0 +1,54 @@
+# PeaceCase — `make run` starts everything, `make test` runs the suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Find a Python >= 3.12 (Django 6 needs it); pyenv shims for absent versions are skipped.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3; do \
+	  p=$$(command -v $$c 2>/dev/null) && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+	done; \
+	for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3 \
+	         /usr/local/bin/python3.13 /usr/local/bin/python3.12 /usr/bin/python3.13 /usr/bin/python3.12; do \
+	  [ -x $$p ] && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+	done)
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help run test lint venv check-python bench clean-var migrations
+
+help: ## list the targets
+	@echo "PeaceCase"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "PeaceCase needs Python 3.12 or newer (Django 6). Install python3.13 (e.g. 'apt-get install python3.13'," ; \
+	  echo "'brew install python@3.13' or 'pyenv install 3.13') and run make again, or pass PYTHON=/path/to/python3.13."; \
+	  exit 1; fi
+
+$(STAMP): pyproject.toml | check-python
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install PeaceCase with the dev extra
+
+run: $(STAMP) ## migrate, load demo data once, run web + worker + beat at http://127.0.0.1:8000
+	$(VPY) -m peacecase.devrun
+
+test: $(STAMP) ## run the whole test suite (embedded servers, or DATABASE_URL / REDIS_URL)
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff
+	$(VENV)/bin/ruff check .
+
+migrations: $(STAMP) ## fail when a model change has no migration
+	$(VPY) manage.py makemigrations --check --dry-run
+
+bench: $(STAMP) ## measure throughput against a raw-SQL limit (QUICK=1 for a small run)
+	$(VPY) bench/run.py $(if $(QUICK),--quick,)
+
+clean-var: ## stop the embedded servers and delete their data under var/
+	-$(VPY) -m peacecase.devservers stop
+	rm -rf var

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import Membership, Organisation, User
+from apps.common.errors import ApplicationError
+from apps.common.services import audit_record
+
+
+@transaction.atomic
+def organisation_create(
+    *, name: str, slug: str, kind: str = Organisation.Kind.NGO, by: User | None = None
+) -> Organisation:
+    if Organisation.objects.filter(slug=slug).exists():
+        raise ApplicationError(_("An organisation with this slug already exists."), field="slug")
+    org = Organisation(name=name, slug=slug, kind=kind)
+    org.full_clean()
+    org.save()
+    audit_record(actor=by, action="accounts.organisation.created", target=org, organisation=org,
+                 after={"name": name, "slug": slug, "kind": kind})
+    return org
+
+
+@transaction.atomic
+def membership_create(*, user: User, organisation: Organisation, role: str, by: User | None = None) -> Membership:
+    if role not in Membership.Role.values:
+        raise ApplicationError(_("Unknown role."), field="role")
+    if Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise ApplicationError(_("This user is already a member of the organisation."), field="user")
+    membership = Membership(user=user, organisation=organisation, role=role)
+    membership.full_clean()
+    membership.save()
+    audit_record(actor=by, action="accounts.membership.created", target=membership, organisation=organisation,
+                 after={"user": user.pk, "role": role})
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, by: User | None = None) -> Membership:
+    if role not in Membership.Role.values:
+        raise ApplicationError(_("Unknown role."), field="role")
+    before = {"role": membership.role}
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    audit_record(actor=by, action="accounts.membership.role_changed", target=membership,
+                 organisation=membership.organisation, before=before, after={"role": role})
+    return membership

@@ -1,0 +1,13 @@
+"""Test overrides: fast hashing, in-memory e-mail. Same real PostgreSQL and Redis."""
+
+import os
+
+os.environ.setdefault("PEACECASE_TESTING", "1")
+
+from peacecase.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Tests create their own connections per thread (live server, workers).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

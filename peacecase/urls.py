@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from apps.common.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("apps.accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("apps.dashboard.urls")),
+]
