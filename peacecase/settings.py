@@ -53,6 +53,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "apps.common",
     "apps.accounts",
+    "apps.parties",
+    "apps.disputes",
+    "apps.sessions",
+    "apps.negotiations",
+    "apps.agreements",
+    "apps.reminders",
+    "apps.api",
     "apps.dashboard",
 ]
 

@@ -9,5 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", include("apps.api.urls")),
+    path("notifications/", include("apps.reminders.urls")),
     path("", include("apps.dashboard.urls")),
 ]

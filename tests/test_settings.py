@@ -6,8 +6,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "PEACECASE_")) and k not in ("DATABASE_URL", "REDIS_URL")}
+
+
 def _run_settings(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PEACECASE_"))}
+    env = _clean_env()
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -37,7 +42,7 @@ def test_it_starts_in_production_with_secret_and_urls():
 
 
 def test_a_wrong_database_url_gives_one_line_with_the_password_hidden():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PEACECASE_"))}
+    env = _clean_env()
     env.update({"DJANGO_SETTINGS_MODULE": "peacecase.settings", "DJANGO_DEBUG": "1",
                 "DATABASE_URL": "postgres://peace:hunter2@127.0.0.1:1/nowhere", "REDIS_URL": "redis://127.0.0.1:1/0"})
     result = subprocess.run([sys.executable, "manage.py", "migrate", "--check"], cwd=ROOT, env=env,
