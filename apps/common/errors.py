@@ -29,10 +29,3 @@ class AccessDenied(ApplicationError):
 
     def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
         super().__init__(message, field=field, code="forbidden")
-
-
-class AccessDenied(ApplicationError):
-    """The caller can see the object but may not do this to it (a 403, not a 404)."""
-
-    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
-        super().__init__(message, field=field, code="forbidden")
