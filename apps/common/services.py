@@ -104,3 +104,35 @@ def model_update(
             related.set(value)
             before[name], after[name] = old_ids, new_ids
     return instance, _jsonable(before), _jsonable(after)
+
+
+def full_clean_or_raise(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+    """full_clean(), with the first problem raised as an ApplicationError naming its field."""
+    from django.core.exceptions import ValidationError
+
+    from apps.common.errors import ApplicationError
+
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            field, errors = next(iter(exc.error_dict.items()))
+            raise ApplicationError(errors[0].messages[0], field=None if field == "__all__" else field) from exc
+        raise ApplicationError(exc.messages[0]) from exc
+
+
+def model_update_or_raise(
+    *, instance: models.Model, fields: Iterable[str], data: dict[str, Any]
+) -> tuple[models.Model, dict[str, Any], dict[str, Any]]:
+    """model_update(), with validation problems raised as ApplicationError."""
+    from django.core.exceptions import ValidationError
+
+    from apps.common.errors import ApplicationError
+
+    try:
+        return model_update(instance=instance, fields=fields, data=data)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            field, errors = next(iter(exc.error_dict.items()))
+            raise ApplicationError(errors[0].messages[0], field=None if field == "__all__" else field) from exc
+        raise ApplicationError(exc.messages[0]) from exc

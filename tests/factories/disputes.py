@@ -1,0 +1,68 @@
+import datetime as dt
+
+import factory
+
+from apps.disputes.models import CaseParty, CaseShare, CaseTeamMember, Dispute, NegotiationIssue, StageChange
+from tests.factories.accounts import MembershipFactory, OrganisationFactory
+from tests.factories.parties import PartyFactory
+
+
+class DisputeFactory(factory.django.DjangoModelFactory):
+    """A dispute with a lead mediator (pass lead=<user> to choose; lead=None for none)."""
+
+    class Meta:
+        model = Dispute
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    reference = factory.Sequence(lambda n: f"PC-2026-{n + 1:04d}")
+    title = factory.Sequence(lambda n: f"Dispute {n}")
+    summary = "A border dispute over grazing land."
+    dispute_types = factory.LazyFunction(lambda: ["territorial"])
+    countries = factory.LazyFunction(lambda: ["KE", "ET"])
+    opened_on = dt.date(2026, 1, 15)
+
+    @factory.post_generation
+    def lead(obj, create, extracted, **kwargs):  # noqa: N805
+        if not create or extracted is False:
+            return
+        user = extracted or MembershipFactory(organisation=obj.organisation).user
+        CaseTeamMember.objects.create(dispute=obj, user=user, role=CaseTeamMember.Role.LEAD_MEDIATOR,
+                                      starts_on=obj.opened_on)
+        StageChange.objects.create(dispute=obj, from_stage="", to_stage=obj.stage, reason="opened")
+
+
+class CasePartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseParty
+
+    dispute = factory.SubFactory(DisputeFactory)
+    party = factory.SubFactory(PartyFactory, organisation=factory.SelfAttribute("..dispute.organisation"))
+    role = CaseParty.Role.CONFLICT_PARTY
+
+
+class NegotiationIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NegotiationIssue
+
+    dispute = factory.SubFactory(DisputeFactory)
+    title = factory.Sequence(lambda n: f"Issue {n}")
+
+
+class CaseTeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseTeamMember
+
+    dispute = factory.SubFactory(DisputeFactory)
+    user = factory.LazyAttribute(lambda o: MembershipFactory(organisation=o.dispute.organisation).user)
+    role = CaseTeamMember.Role.CO_MEDIATOR
+    starts_on = dt.date(2026, 1, 15)
+
+
+class CaseShareFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseShare
+
+    dispute = factory.SubFactory(DisputeFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    level = CaseShare.Level.READ
