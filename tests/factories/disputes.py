@@ -23,7 +23,7 @@ class DisputeFactory(factory.django.DjangoModelFactory):
     opened_on = dt.date(2026, 1, 15)
 
     @factory.post_generation
-    def lead(obj, create, extracted, **kwargs):  # noqa: N805
+    def lead(obj, create, extracted, **kwargs):
         if not create or extracted is False:
             return
         user = extracted or MembershipFactory(organisation=obj.organisation).user
