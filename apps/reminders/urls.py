@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import path
+
+from apps.reminders import views
+
+app_name = "reminders"
+
+urlpatterns = [
+    path("", views.notification_list, name="notification_list"),
+    path("<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("read-all/", views.notification_read_all, name="notification_read_all"),
+    path("rules/", views.reminder_rules_edit, name="rules"),
+]

@@ -1,0 +1,738 @@
+"""Reminders: the API the domain calls, the dispatcher and the delivery (DESIGN.md §4).
+
+Domain services call, inside their own transaction:
+
+* ``reminders_replace_for(organisation=..., target_type=..., target_id=..., specs=[...])``
+  whenever a target's times change (scheduled, rescheduled, held, deadline set): pending
+  reminders not in ``specs`` are cancelled, those whose time changed are moved, new ones
+  are created. Specs come from the ``specs_*`` helpers below, which know the rules.
+* ``reminders_cancel_for(target_type=..., target_id=..., kinds=None)`` when a target goes away.
+* ``reminder_schedule(...)`` / ``reminder_cancel(...)`` for one reminder by its key.
+
+Nothing here talks to the broker while scheduling: a request never waits on Redis. The
+dispatcher (beat, every 60 s) claims due rows with FOR UPDATE SKIP LOCKED, leases them, and
+enqueues one delivery task per reminder after commit. Delivery is idempotent per
+(reminder, recipient): in-app notices by a unique constraint, e-mails by a locked row
+marked sent in the same commit as the send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.common.errors import ApplicationError
+from apps.common.services import audit_record, model_update
+from apps.reminders.models import (
+    EmailDelivery,
+    Notification,
+    NotificationPreference,
+    Reminder,
+    ReminderKind,
+    ReminderRules,
+)
+from apps.reminders.rendering import render_reminder
+
+if TYPE_CHECKING:
+    from apps.accounts.actors import Actor
+    from apps.accounts.models import Organisation, User
+
+logger = logging.getLogger(__name__)
+
+# A claimed row is re-claimed after the lease: longer than the task time limit (120 s) plus
+# a reasonable queue wait, so a healthy worker is rarely raced; a duplicate task is harmless.
+LEASE = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = dt.timedelta(minutes=1)
+BACKOFF_MAX = dt.timedelta(hours=1)
+# When the broker refused the task, try again soon rather than after a whole lease.
+ENQUEUE_RETRY = dt.timedelta(minutes=1)
+BATCH_SIZE = 200
+# Day-based deadlines (action items, commitments) remind at this local time.
+DAY_REMINDER_TIME = dt.time(8, 0)
+
+ACTIVE = (Reminder.Status.PENDING, Reminder.Status.SENDING)
+
+
+# --- The API the domain calls -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderSpec:
+    """One reminder a target should have. ``key`` is stable across reschedules."""
+
+    kind: str
+    key: str
+    target_type: str
+    target_id: int
+    due_at: dt.datetime
+    recipient_ids: tuple[int, ...]
+    context: Mapping[str, Any] = field(default_factory=dict)
+    dispute_id: int | None = None
+
+
+def _recipient_ids(recipients: Iterable[User | int]) -> tuple[int, ...]:
+    return tuple(sorted({r if isinstance(r, int) else r.pk for r in recipients}))
+
+
+def _check_due_at(due_at: dt.datetime) -> dt.datetime:
+    if timezone.is_naive(due_at):
+        raise ApplicationError(_("A reminder's time must carry a time zone."), field="due_at")
+    return due_at.astimezone(dt.UTC)
+
+
+@transaction.atomic
+def reminder_schedule(
+    *,
+    organisation: Organisation,
+    kind: str,
+    target_type: str,
+    target_id: int,
+    due_at: dt.datetime,
+    recipients: Iterable[User | int],
+    context: Mapping[str, Any],
+    key: str,
+    dispute_id: int | None = None,
+) -> Reminder:
+    """Create the reminder with this key, or move the pending one that has it.
+
+    Scheduling the same key and time again is a no-op even after it was sent, so a caller may
+    replay its specs freely; a new time after it was sent creates a fresh reminder.
+    """
+    if kind not in ReminderKind.values:
+        raise ApplicationError(_("Unknown reminder kind."), field="kind")
+    due_at = _check_due_at(due_at)
+    recipient_ids = _recipient_ids(recipients)
+    values = {
+        "kind": kind,
+        "target_type": target_type,
+        "target_id": target_id,
+        "dispute_id": dispute_id,
+        "context": dict(context),
+    }
+    pending = (
+        Reminder.objects.select_for_update()
+        .filter(organisation=organisation, key=key, status=Reminder.Status.PENDING)
+        .first()
+    )
+    if pending is not None:
+        if pending.attempts == 0 or pending.due_at == due_at:
+            for name, value in values.items():
+                setattr(pending, name, value)
+            if pending.due_at != due_at:
+                pending.due_at = pending.next_attempt_at = due_at
+            pending.save()
+            pending.recipients.set(recipient_ids)
+            return pending
+        # Partly delivered (quiet hours, back-off) and now moved: its notices were for the
+        # old time, so the new time gets a fresh reminder that may notify everyone again.
+        pending.status = Reminder.Status.CANCELLED
+        pending.save(update_fields=["status", "updated_at"])
+    else:
+        done = (
+            Reminder.objects.filter(organisation=organisation, key=key, due_at=due_at)
+            .exclude(status=Reminder.Status.CANCELLED)
+            .first()
+        )
+        if done is not None:
+            return done
+    reminder = Reminder.objects.create(
+        organisation=organisation, key=key, due_at=due_at, next_attempt_at=due_at, **values
+    )
+    reminder.recipients.set(recipient_ids)
+    return reminder
+
+
+@transaction.atomic
+def reminder_cancel(*, organisation: Organisation, key: str) -> int:
+    return Reminder.objects.filter(organisation=organisation, key=key, status__in=ACTIVE).update(
+        status=Reminder.Status.CANCELLED, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def reminders_cancel_for(*, target_type: str, target_id: int, kinds: Iterable[str] | None = None) -> int:
+    """Cancel the target's pending reminders (and in-flight ones: delivery checks the status first)."""
+    qs = Reminder.objects.filter(target_type=target_type, target_id=target_id, status__in=ACTIVE)
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    return qs.update(status=Reminder.Status.CANCELLED, updated_at=timezone.now())
+
+
+@transaction.atomic
+def reminders_replace_for(
+    *, organisation: Organisation, target_type: str, target_id: int, specs: Iterable[ReminderSpec]
+) -> list[Reminder]:
+    """Make the target's pending reminders exactly ``specs``: cancel, move, create."""
+    specs = list(specs)
+    for spec in specs:
+        if (spec.target_type, spec.target_id) != (target_type, target_id):
+            raise ValueError(f"spec {spec.key} belongs to {spec.target_type}#{spec.target_id}")
+    keys = {spec.key for spec in specs}
+    # Lock first, so a concurrent replace for the same target waits instead of interleaving.
+    current = list(
+        Reminder.objects.select_for_update()
+        .filter(target_type=target_type, target_id=target_id, status__in=ACTIVE)
+        .values_list("pk", "key")
+    )
+    stale = [pk for pk, key in current if key not in keys]
+    if stale:
+        Reminder.objects.filter(pk__in=stale).update(status=Reminder.Status.CANCELLED, updated_at=timezone.now())
+    return [
+        reminder_schedule(
+            organisation=organisation,
+            kind=spec.kind,
+            target_type=spec.target_type,
+            target_id=spec.target_id,
+            due_at=spec.due_at,
+            recipients=spec.recipient_ids,
+            context=spec.context,
+            key=spec.key,
+            dispute_id=spec.dispute_id,
+        )
+        for spec in specs
+    ]
+
+
+def reminder_rules_for(*, organisation: Organisation) -> ReminderRules:
+    """The organisation's rules, or an unsaved instance holding the defaults (reading never writes)."""
+    rules = ReminderRules.objects.filter(organisation=organisation).first()
+    return rules if rules is not None else ReminderRules(organisation=organisation)
+
+
+RULE_FIELDS = [
+    "session_upcoming_hours",
+    "shuttle_follow_up_hours",
+    "proposal_response_hours_before",
+    "action_item_days_before",
+    "provision_days_before",
+    "dispute_stale_days",
+    "quiet_hours_enabled",
+    "quiet_hours_start",
+    "quiet_hours_end",
+]
+
+
+@transaction.atomic
+def reminder_rules_update(*, actor: Actor, data: Mapping[str, Any]) -> ReminderRules:
+    """Only an organisation admin sets the rules; they apply to reminders scheduled from now on."""
+    if not actor.is_admin:
+        raise ApplicationError(_("Only an organisation admin can change the reminder rules."), code="forbidden")
+    rules, _created = ReminderRules.objects.select_for_update().get_or_create(organisation=actor.organisation)
+    rules, before, after = model_update(instance=rules, fields=RULE_FIELDS, data=dict(data))
+    if before:
+        audit_record(actor=actor, action="reminders.rules.updated", target=rules, before=before, after=after)
+    return rules
+
+
+# --- Specs: domain events to reminders, without importing the domain ----------------------------
+# Target types are the domain's "<app_label>.<model_name>"; keys embed the target id, so they
+# are unique per organisation. Reminders already due when a spec is computed are left out:
+# a session booked 30 minutes ahead gets no "24 hours before" notice.
+
+
+def _future(specs: list[ReminderSpec], now: dt.datetime | None) -> list[ReminderSpec]:
+    now = now or timezone.now()
+    return [s for s in specs if s.due_at > now]
+
+
+def _local(day: dt.date, at: dt.time, tz: str) -> dt.datetime:
+    return dt.datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(tz or "UTC")).astimezone(dt.UTC)
+
+
+def specs_session_upcoming(
+    *,
+    session_id: int,
+    starts_at: dt.datetime,
+    venue_tz: str,
+    title: str,
+    dispute_id: int | None,
+    dispute_reference: str,
+    recipients: Iterable[User | int],
+    rules: ReminderRules,
+    url: str = "",
+    target_type: str = "mediation_sessions.session",
+    now: dt.datetime | None = None,
+) -> list[ReminderSpec]:
+    """``rules.session_upcoming_hours`` before the start (absolute hours, so right across DST)."""
+    starts_at = _check_due_at(starts_at)
+    ids = _recipient_ids(recipients)
+    specs = [
+        ReminderSpec(
+            kind=ReminderKind.SESSION_UPCOMING,
+            key=f"session:{session_id}:upcoming:{hours}h",
+            target_type=target_type,
+            target_id=session_id,
+            due_at=starts_at - dt.timedelta(hours=hours),
+            recipient_ids=ids,
+            dispute_id=dispute_id,
+            context={
+                "title": title,
+                "dispute_reference": dispute_reference,
+                "event_at": starts_at.isoformat(),
+                "venue_tz": venue_tz,
+                "hours_before": hours,
+                "url": url,
+            },
+        )
+        for hours in sorted(set(rules.session_upcoming_hours or []), reverse=True)
+    ]
+    return _future(specs, now)
+
+
+def specs_shuttle_follow_up(
+    *,
+    shuttle_round_id: int,
+    party_id: int,
+    party_name: str,
+    visited_at: dt.datetime,
+    venue_tz: str,
+    title: str,
+    dispute_id: int | None,
+    dispute_reference: str,
+    recipients: Iterable[User | int],
+    rules: ReminderRules,
+    url: str = "",
+    target_type: str = "mediation_sessions.shuttleround",
+) -> list[ReminderSpec]:
+    """A party visited and not visited again (or answered) within N hours.
+
+    Call it again on each visit to that party (same key: the reminder moves); cancel with
+    ``reminder_cancel(key=spec.key)`` when the party answers.
+    """
+    visited_at = _check_due_at(visited_at)
+    return [
+        ReminderSpec(
+            kind=ReminderKind.SHUTTLE_FOLLOW_UP,
+            key=f"shuttle:{shuttle_round_id}:party:{party_id}:follow_up",
+            target_type=target_type,
+            target_id=shuttle_round_id,
+            due_at=visited_at + dt.timedelta(hours=rules.shuttle_follow_up_hours),
+            recipient_ids=_recipient_ids(recipients),
+            dispute_id=dispute_id,
+            context={
+                "title": title,
+                "party": party_name,
+                "dispute_reference": dispute_reference,
+                "event_at": visited_at.isoformat(),
+                "venue_tz": venue_tz,
+                "url": url,
+            },
+        )
+    ]
+
+
+def specs_proposal_response(
+    *,
+    proposal_id: int,
+    deadline: dt.datetime,
+    title: str,
+    dispute_id: int | None,
+    dispute_reference: str,
+    recipients: Iterable[User | int],
+    rules: ReminderRules,
+    venue_tz: str = "",
+    url: str = "",
+    target_type: str = "negotiations.proposal",
+    now: dt.datetime | None = None,
+) -> list[ReminderSpec]:
+    """N hours before the response deadline, and when it passes."""
+    deadline = _check_due_at(deadline)
+    ids = _recipient_ids(recipients)
+    context = {
+        "title": title,
+        "dispute_reference": dispute_reference,
+        "event_at": deadline.isoformat(),
+        "venue_tz": venue_tz,
+        "url": url,
+    }
+    specs = []
+    if rules.proposal_response_hours_before:
+        specs.append(
+            ReminderSpec(
+                kind=ReminderKind.PROPOSAL_RESPONSE_DUE,
+                key=f"proposal:{proposal_id}:response:due",
+                target_type=target_type,
+                target_id=proposal_id,
+                due_at=deadline - dt.timedelta(hours=rules.proposal_response_hours_before),
+                recipient_ids=ids,
+                dispute_id=dispute_id,
+                context=context,
+            )
+        )
+    specs.append(
+        ReminderSpec(
+            kind=ReminderKind.PROPOSAL_RESPONSE_OVERDUE,
+            key=f"proposal:{proposal_id}:response:overdue",
+            target_type=target_type,
+            target_id=proposal_id,
+            due_at=deadline,
+            recipient_ids=ids,
+            dispute_id=dispute_id,
+            context=context,
+        )
+    )
+    return _future(specs, now)
+
+
+def _day_specs(
+    *,
+    prefix: str,
+    kinds: tuple[str, str | None, str],
+    target_type: str,
+    target_id: int,
+    day: dt.date,
+    tz: str,
+    days_before: int,
+    context: dict[str, Any],
+    recipient_ids: tuple[int, ...],
+    dispute_id: int | None,
+    now: dt.datetime | None,
+) -> list[ReminderSpec]:
+    before_kind, today_kind, overdue_kind = kinds
+    plan: list[tuple[str, str, dt.datetime]] = []
+    if days_before:
+        plan.append((before_kind, "due", _local(day - dt.timedelta(days=days_before), DAY_REMINDER_TIME, tz)))
+    if today_kind:
+        plan.append((today_kind, "today", _local(day, DAY_REMINDER_TIME, tz)))
+    # Overdue the morning after the day has ended in the deadline's zone.
+    plan.append((overdue_kind, "overdue", _local(day + dt.timedelta(days=1), DAY_REMINDER_TIME, tz)))
+    specs = [
+        ReminderSpec(
+            kind=kind,
+            key=f"{prefix}:{target_id}:{suffix}",
+            target_type=target_type,
+            target_id=target_id,
+            due_at=due_at,
+            recipient_ids=recipient_ids,
+            dispute_id=dispute_id,
+            context={**context, "event_date": day.isoformat(), "days": days_before},
+        )
+        for kind, suffix, due_at in plan
+    ]
+    return _future(specs, now)
+
+
+def specs_action_item(
+    *,
+    action_item_id: int,
+    due_date: dt.date,
+    tz: str,
+    title: str,
+    dispute_id: int | None,
+    dispute_reference: str,
+    recipients: Iterable[User | int],
+    rules: ReminderRules,
+    url: str = "",
+    target_type: str = "mediation_sessions.actionitem",
+    now: dt.datetime | None = None,
+) -> list[ReminderSpec]:
+    """N days before the due date and when it is overdue; ``tz`` decides where the day falls."""
+    return _day_specs(
+        prefix="action_item",
+        kinds=(ReminderKind.ACTION_ITEM_DUE, None, ReminderKind.ACTION_ITEM_OVERDUE),
+        target_type=target_type,
+        target_id=action_item_id,
+        day=due_date,
+        tz=tz,
+        days_before=rules.action_item_days_before,
+        context={"title": title, "dispute_reference": dispute_reference, "url": url},
+        recipient_ids=_recipient_ids(recipients),
+        dispute_id=dispute_id,
+        now=now,
+    )
+
+
+def specs_provision_deadline(
+    *,
+    provision_id: int,
+    deadline: dt.date,
+    tz: str,
+    title: str,
+    dispute_id: int | None,
+    dispute_reference: str,
+    recipients: Iterable[User | int],
+    rules: ReminderRules,
+    url: str = "",
+    target_type: str = "agreements.provision",
+    now: dt.datetime | None = None,
+) -> list[ReminderSpec]:
+    """N days before, on the day, and overdue (the morning after)."""
+    return _day_specs(
+        prefix="provision",
+        kinds=(ReminderKind.PROVISION_DUE, ReminderKind.PROVISION_DUE_TODAY, ReminderKind.PROVISION_OVERDUE),
+        target_type=target_type,
+        target_id=provision_id,
+        day=deadline,
+        tz=tz,
+        days_before=rules.provision_days_before,
+        context={"title": title, "dispute_reference": dispute_reference, "url": url},
+        recipient_ids=_recipient_ids(recipients),
+        dispute_id=dispute_id,
+        now=now,
+    )
+
+
+def specs_dispute_stale(
+    *,
+    dispute_id: int,
+    dispute_reference: str,
+    title: str,
+    last_session_at: dt.datetime,
+    recipients: Iterable[User | int],
+    rules: ReminderRules,
+    url: str = "",
+    target_type: str = "disputes.dispute",
+) -> list[ReminderSpec]:
+    """"No session for N days" as one reminder due N days after the latest session.
+
+    Replace it (same key) whenever a session is scheduled or held, cancel it when the
+    dispute closes: no periodic scan, and a quiet dispute is noticed to the minute.
+    """
+    last_session_at = _check_due_at(last_session_at)
+    return [
+        ReminderSpec(
+            kind=ReminderKind.DISPUTE_STALE,
+            key=f"dispute:{dispute_id}:stale",
+            target_type=target_type,
+            target_id=dispute_id,
+            due_at=last_session_at + dt.timedelta(days=rules.dispute_stale_days),
+            recipient_ids=_recipient_ids(recipients),
+            dispute_id=dispute_id,
+            context={
+                "title": title,
+                "dispute_reference": dispute_reference,
+                "days": rules.dispute_stale_days,
+                "event_at": last_session_at.isoformat(),
+                "url": url,
+            },
+        )
+    ]
+
+
+# --- Notifications (the user's own) -------------------------------------------------------------
+
+
+def notification_mark_read(*, actor: Actor, notification_id: int) -> int:
+    return Notification.objects.filter(
+        pk=notification_id, recipient_id=actor.user_id, organisation=actor.organisation, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def notification_mark_all_read(*, actor: Actor) -> int:
+    return Notification.objects.filter(
+        recipient_id=actor.user_id, organisation=actor.organisation, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+# --- Dispatch -----------------------------------------------------------------------------------
+
+
+def reminders_dispatch(
+    *, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int = 50
+) -> int:
+    """Claim due reminders batch by batch and enqueue their delivery; returns how many were enqueued.
+
+    Safe to run concurrently (SKIP LOCKED) and to interrupt anywhere: a claimed row whose
+    task never ran is reclaimed when its lease ends.
+    """
+    now = now or timezone.now()
+    total = 0
+    for _batch in range(max_batches):
+        outcome: dict[str, int] = {"enqueued": 0, "refused": 0}
+        with transaction.atomic():
+            ids = _claim_batch(now=now, batch_size=batch_size)
+            if ids:
+                transaction.on_commit(lambda ids=ids, outcome=outcome: outcome.update(_enqueue(ids=ids, now=now)))
+        total += outcome["enqueued"]
+        if len(ids) < batch_size or outcome["refused"]:
+            break
+    return total
+
+
+def _claim_batch(*, now: dt.datetime, batch_size: int) -> list[int]:
+    rows = list(
+        Reminder.objects.select_for_update(skip_locked=True)
+        .filter(status__in=ACTIVE, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", "attempts")[:batch_size]
+    )
+    exhausted = [pk for pk, attempts in rows if attempts >= MAX_ATTEMPTS]
+    ids = [pk for pk, attempts in rows if attempts < MAX_ATTEMPTS]
+    if exhausted:
+        # Only a lease that ran out MAX_ATTEMPTS times gets here: a reminder that kills its worker.
+        Reminder.objects.filter(pk__in=exhausted).update(
+            status=Reminder.Status.FAILED,
+            last_error=f"Gave up after {MAX_ATTEMPTS} attempts: the delivery never finished.",
+            updated_at=now,
+        )
+    if ids:
+        Reminder.objects.filter(pk__in=ids).update(
+            status=Reminder.Status.SENDING, next_attempt_at=now + LEASE, attempts=F("attempts") + 1, updated_at=now
+        )
+    return ids
+
+
+def _enqueue(*, ids: list[int], now: dt.datetime) -> dict[str, int]:
+    """Publish one task per reminder. A broker that refuses puts the rest back to pending, soon."""
+    from apps.reminders.tasks import deliver_reminder  # tasks import this module
+
+    sent = 0
+    try:
+        with deliver_reminder.app.producer_or_acquire() as producer:
+            for pk in ids:
+                # A message older than the lease is redundant: the row was re-claimed meanwhile.
+                deliver_reminder.apply_async(args=[pk], producer=producer, expires=LEASE.total_seconds())
+                sent += 1
+    except Exception:
+        logger.exception("reminders: the broker refused %d delivery task(s); they stay pending", len(ids) - sent)
+        Reminder.objects.filter(pk__in=ids[sent:], status=Reminder.Status.SENDING).update(
+            status=Reminder.Status.PENDING,
+            next_attempt_at=now + ENQUEUE_RETRY,
+            attempts=F("attempts") - 1,
+            updated_at=timezone.now(),
+        )
+        return {"enqueued": sent, "refused": len(ids) - sent}
+    return {"enqueued": sent, "refused": 0}
+
+
+# --- Delivery -----------------------------------------------------------------------------------
+
+
+def _test_pause() -> None:
+    # Lets the fault tests kill a worker in the middle of a batch; inert outside test runs.
+    delay = os.environ.get("PEACECASE_REMINDERS_TEST_DELIVERY_DELAY")
+    if delay and settings.TESTING:
+        time.sleep(float(delay))
+
+
+def quiet_until(*, rules: ReminderRules, tz: zoneinfo.ZoneInfo, now: dt.datetime) -> dt.datetime | None:
+    """The end of the quiet hours ``now`` falls in, in the recipient's zone; None outside them."""
+    if not rules.quiet_hours_enabled or rules.quiet_hours_start == rules.quiet_hours_end:
+        return None
+    local = now.astimezone(tz)
+    start, end, t = rules.quiet_hours_start, rules.quiet_hours_end, local.time()
+    if start < end:
+        inside, end_day = start <= t < end, local.date()
+    else:  # the window spans midnight, e.g. 21:00–07:00
+        inside = t >= start or t < end
+        end_day = local.date() + dt.timedelta(days=1) if t >= start else local.date()
+    if not inside:
+        return None
+    return dt.datetime.combine(end_day, end, tzinfo=tz).astimezone(dt.UTC)
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> str:
+    """Deliver a claimed reminder to each recipient; safe to run twice, or after a crash.
+
+    Returns what happened: skipped / sent / deferred / retry / failed.
+    """
+    now = now or timezone.now()
+    reminder = Reminder.objects.select_related("organisation").filter(pk=reminder_id).first()
+    if reminder is None or reminder.status != Reminder.Status.SENDING:
+        return "skipped"  # cancelled, already sent, or reclaimed and finished by another task
+    rules = reminder_rules_for(organisation=reminder.organisation)
+    users = list(
+        reminder.recipients.filter(is_active=True).select_related("notification_preference").order_by("pk")
+    )
+    errors: list[str] = []
+    deferred: list[dt.datetime] = []
+    for user in users:
+        _test_pause()
+        try:
+            preference = user.notification_preference
+        except NotificationPreference.DoesNotExist:
+            preference = NotificationPreference(user=user)
+        rendered = render_reminder(reminder=reminder, user=user)
+        if preference.in_app:
+            Notification.objects.get_or_create(
+                reminder=reminder,
+                recipient=user,
+                defaults={
+                    "organisation_id": reminder.organisation_id,
+                    "title": rendered.title,
+                    "body": rendered.body,
+                    "url": rendered.url,
+                },
+            )
+        if preference.email and user.email:
+            outcome = _deliver_email(reminder=reminder, user=user, rendered=rendered, rules=rules, now=now)
+            if isinstance(outcome, dt.datetime):
+                deferred.append(outcome)
+            elif outcome:
+                errors.append(outcome)
+    return _finish(reminder=reminder, errors=errors, deferred=deferred, now=now)
+
+
+def _deliver_email(*, reminder: Reminder, user: User, rendered: Any, rules: ReminderRules, now: dt.datetime):
+    """Send at most once: the row stays locked from the check to the commit that marks it sent.
+
+    Returns None (sent now or before), a datetime (quiet hours: not before then) or an error.
+    A crash between the mail server's acceptance and the commit is the one window in which an
+    e-mail can go twice; nothing short of a transactional mail server closes it.
+    """
+    EmailDelivery.objects.get_or_create(reminder=reminder, recipient=user, defaults={"email": user.email})
+    with transaction.atomic():
+        delivery = EmailDelivery.objects.select_for_update().get(reminder=reminder, recipient=user)
+        if delivery.status == EmailDelivery.Status.SENT:
+            return None
+        morning = quiet_until(rules=rules, tz=user.tzinfo, now=now)
+        if morning is not None:
+            delivery.not_before = morning
+            delivery.save(update_fields=["not_before"])
+            return morning
+        delivery.attempts += 1
+        try:
+            EmailMessage(rendered.email_subject, rendered.email_body, to=[delivery.email]).send()
+        except Exception as exc:
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            delivery.status = (
+                EmailDelivery.Status.FAILED if reminder.attempts >= MAX_ATTEMPTS else EmailDelivery.Status.PENDING
+            )
+            delivery.save(update_fields=["attempts", "last_error", "status"])
+            return f"{delivery.email}: {delivery.last_error}"
+        delivery.status = EmailDelivery.Status.SENT
+        delivery.sent_at = timezone.now()
+        delivery.last_error = ""
+        delivery.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        return None
+
+
+def _finish(*, reminder: Reminder, errors: list[str], deferred: list[dt.datetime], now: dt.datetime) -> str:
+    # Conditional on SENDING, so a cancel that arrived meanwhile is never overwritten.
+    mine = Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING)
+    if errors:
+        error = "\n".join(errors)[:4000]
+        if reminder.attempts >= MAX_ATTEMPTS:
+            mine.update(status=Reminder.Status.FAILED, last_error=error, updated_at=now)
+            logger.warning("reminders: reminder %s failed after %s attempts", reminder.pk, reminder.attempts)
+            return "failed"
+        retry_at = now + _backoff(reminder.attempts)
+        if deferred:
+            retry_at = min(retry_at, *deferred)
+        mine.update(status=Reminder.Status.PENDING, next_attempt_at=retry_at, last_error=error, updated_at=now)
+        return "retry"
+    if deferred:
+        # The attempt still counts (attempts = claims), which also tells reminder_schedule that
+        # notices went out for this time and a move needs a fresh reminder.
+        mine.update(status=Reminder.Status.PENDING, next_attempt_at=min(deferred), updated_at=now)
+        return "deferred"
+    mine.update(status=Reminder.Status.SENT, sent_at=timezone.now(), last_error="", updated_at=now)
+    return "sent"
