@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.organisation",
+                "apps.reminders.context_processors.unread_notifications",
             ],
         },
     },
@@ -176,6 +177,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Reminders (DESIGN.md §4): claim due rows every minute; a tick that waited longer than that
+# in the queue is dropped, the next one does the same work.
+CELERY_BEAT_SCHEDULE["reminders-dispatch"] = {
+    "task": "reminders.dispatch_due",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 # --- Auth ---------------------------------------------------------------------------------------
 
