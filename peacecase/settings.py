@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.negotiations",
     "apps.agreements",
     "apps.reminders",
+    "apps.webhooks",
     "apps.api",
     "apps.dashboard",
 ]
@@ -176,7 +177,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Re-enqueues webhook deliveries whose task was lost; a late tick is dropped like reminders.
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 60.0, "options": {"expires": 55}},
+    "api-idempotency-purge": {"task": "api.idempotency_purge", "schedule": 3600.0},
+}
 # Reminders (DESIGN.md §4): claim due rows every minute; a tick that waited longer than that
 # in the queue is dropped, the next one does the same work.
 CELERY_BEAT_SCHEDULE["reminders-dispatch"] = {
@@ -280,17 +285,56 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- REST framework -----------------------------------------------------------------------------
 
 REST_FRAMEWORK: dict = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.PeaceCaseAutoSchema",
+    # API key first: its WWW-Authenticate makes a missing credential a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.authentication.APIKeyAuthentication",
+        "apps.api.authentication.MemberSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.IsActor", "apps.api.permissions.ActorCanWrite"],
+    "DEFAULT_RENDERER_CLASSES": ["apps.api.renderers.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.OrjsonParser"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.StableCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.ActorRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env.str("PEACECASE_API_RATE_KEY", default="1200/min"),
+        "user": env.str("PEACECASE_API_RATE_USER", default="600/min"),
+        "anon": env.str("PEACECASE_API_RATE_ANON", default="120/min"),
+    },
+    "EXCEPTION_HANDLER": "apps.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PeaceCase API",
-    "DESCRIPTION": "Case management for peace mediation.",
+    "DESCRIPTION": (
+        "Case management for peace mediation.\n\n"
+        "Authenticate with `Authorization: Api-Key <key>` (an organisation's key, read-only or read-write) "
+        "or a signed-in session (unsafe methods need the CSRF token). Errors are RFC 9457 problem details "
+        "(`application/problem+json`). Lists are cursor-paginated: follow `next`; `page_size` 1 to 200. "
+        "Edits of resources that send an ETag need `If-Match`; POSTs accept `Idempotency-Key`."
+    ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # validatorUrl None: Swagger UI would otherwise load a badge image from an outside validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventEnum": "apps.webhooks.models.WebhookEvent",
+        "MembershipRoleEnum": "apps.accounts.models.Membership.Role",
+        "DeliveryStatusEnum": "apps.webhooks.models.WebhookDelivery.Status",
+    },
 }
+# Webhook URLs may point at private addresses only on a laptop or in tests (SSRF otherwise).
+WEBHOOKS_ALLOW_PRIVATE = env.bool("PEACECASE_WEBHOOKS_ALLOW_PRIVATE", default=DEBUG or TESTING)
+WEBHOOKS_MAX_ATTEMPTS = env.int("PEACECASE_WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_RETRY_BASE_SECONDS = env.float("PEACECASE_WEBHOOKS_RETRY_BASE_SECONDS", default=30.0)
 
 # --- Logging ------------------------------------------------------------------------------------
 

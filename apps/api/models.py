@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
@@ -57,7 +58,7 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(_("idempotency key"), max_length=255)
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     status_code = models.PositiveSmallIntegerField(_("status code"))
-    response_data = models.JSONField(_("response"), null=True, blank=True)
+    response_data = models.JSONField(_("response"), null=True, blank=True, encoder=DjangoJSONEncoder)
     response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 

@@ -34,8 +34,3 @@ class OrjsonRenderer(BaseRenderer):
             return b""
         return orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS)
 
-
-class ProblemJSONRenderer(OrjsonRenderer):
-    """Lets clients ask for application/problem+json explicitly (errors always use it)."""
-
-    media_type = "application/problem+json"
