@@ -1,7 +1,38 @@
 from django.urls import path
 
-from apps.dashboard import views
+from apps.dashboard.views import calendar, disputes, home, organisation, parties, portfolio
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    # disputes and the case workspace
+    path("disputes/", disputes.dispute_list, name="dispute_list"),
+    path("disputes/export.csv", disputes.dispute_export, name="dispute_export"),
+    path("disputes/new/", disputes.dispute_create, name="dispute_create"),
+    path("disputes/<int:pk>/", disputes.dispute_detail_view, name="dispute_detail"),
+    path("disputes/<int:pk>/edit/", disputes.dispute_edit, name="dispute_edit"),
+    path("disputes/<int:pk>/stage/", disputes.dispute_stage, name="dispute_stage"),
+    path("disputes/<int:pk>/risk/", disputes.dispute_risk, name="dispute_risk"),
+    path("disputes/<int:pk>/team/", disputes.dispute_team_add, name="dispute_team_add"),
+    path("disputes/<int:pk>/team/<int:member_id>/remove/", disputes.dispute_team_remove,
+         name="dispute_team_remove"),
+    path("disputes/<int:pk>/parties/", disputes.dispute_party_add, name="dispute_party_add"),
+    path("disputes/<int:pk>/parties/<int:case_party_id>/issues/<int:issue_id>/", disputes.dispute_position_set,
+         name="dispute_position_set"),
+    path("disputes/<int:pk>/issues/", disputes.dispute_issue_add, name="dispute_issue_add"),
+    path("disputes/<int:pk>/shares/", disputes.dispute_share_grant, name="dispute_share_grant"),
+    path("disputes/<int:pk>/shares/<int:share_id>/revoke/", disputes.dispute_share_revoke,
+         name="dispute_share_revoke"),
+    # parties
+    path("parties/", parties.party_list_view, name="party_list"),
+    path("parties/new/", parties.party_create, name="party_create"),
+    path("parties/<int:pk>/", parties.party_detail, name="party_detail"),
+    path("parties/<int:pk>/edit/", parties.party_edit, name="party_edit"),
+    path("parties/<int:party_pk>/representatives/new/", parties.representative_create,
+         name="representative_create"),
+    path("representatives/<int:pk>/edit/", parties.representative_edit, name="representative_edit"),
+    # organisation
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("portfolio/", portfolio.portfolio, name="portfolio"),
+    path("portfolio/<slug:figure>.csv", portfolio.portfolio_csv, name="portfolio_csv"),
+    path("settings/", organisation.organisation_settings, name="organisation_settings"),
 ]

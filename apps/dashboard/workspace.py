@@ -1,0 +1,158 @@
+"""The case workspace: one dispute, made of sections.
+
+A section is one template under templates/disputes/sections/ and one loader that calls
+one selector and returns the template's context. To add a section (sessions,
+proposals, agreements, reminders...):
+
+1. write ``templates/disputes/sections/<key>.html`` (it receives ``dispute``,
+   ``can_write``, ``actor`` and the loader's dict as ``data``);
+2. write a loader ``def _load_<key>(ctx: SectionContext) -> dict`` calling your app's
+   selector (scoped through apps.disputes.selectors, with its select/prefetch);
+3. add ``Section("<key>", _("Title"), _load_<key>)`` to SECTIONS where it belongs.
+
+Loaders must run a fixed number of queries: the workspace's query count is pinned in
+tests/dashboard/test_workspace.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.actors import Actor
+from apps.dashboard import forms as web_forms
+from apps.dashboard import selectors
+from apps.disputes.models import Dispute
+from apps.disputes.selectors import case_share_list
+
+
+@dataclass
+class SectionContext:
+    actor: Actor
+    dispute: Dispute
+    can_write: bool
+    # Bound forms that failed validation, by name, so the user keeps what they typed.
+    bound: dict[str, Any] = field(default_factory=dict)
+
+    def form(self, name: str, factory: Callable[[], Any]) -> Any:
+        return self.bound.get(name) or factory()
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str | Promise
+    load: Callable[[SectionContext], dict[str, Any]]
+    visible: Callable[[SectionContext], bool] = lambda ctx: True
+
+    @property
+    def template(self) -> str:
+        return f"disputes/sections/{self.key}.html"
+
+
+def optional_selector(module: str, name: str) -> Callable[..., Any] | None:
+    """A selector of an app that may not have it yet (built in parallel); None until it exists."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+# --- loaders --------------------------------------------------------------------------------------------
+
+
+def _load_parties(ctx: SectionContext) -> dict[str, Any]:
+    case_parties = list(selectors.workspace_parties(actor=ctx.actor, dispute=ctx.dispute))
+    issues = list(ctx.dispute.issues.all())  # prefetched by dispute_detail
+    rows = []
+    for cp in case_parties:
+        by_issue = {p.issue_id: p for p in cp.positions_loaded}
+        rows.append({"case_party": cp, "positions": [(issue, by_issue.get(issue.pk)) for issue in issues]})
+    data: dict[str, Any] = {"rows": rows, "issues": issues}
+    if ctx.can_write:
+        data["party_form"] = ctx.form(
+            "party_add", lambda: web_forms.CasePartyAddForm(organisation=ctx.dispute.organisation)
+        )
+    return data
+
+
+def _load_issues(ctx: SectionContext) -> dict[str, Any]:
+    data: dict[str, Any] = {"issues": list(ctx.dispute.issues.all())}
+    if ctx.can_write:
+        data["issue_form"] = ctx.form("issue_add", web_forms.IssueCreateForm)
+    return data
+
+
+def _load_team(ctx: SectionContext) -> dict[str, Any]:
+    data: dict[str, Any] = {"members": list(selectors.workspace_team(actor=ctx.actor, dispute=ctx.dispute))}
+    if ctx.can_write:
+        data["team_form"] = ctx.form(
+            "team_add",
+            lambda: web_forms.TeamMemberAddForm(organisation=ctx.dispute.organisation, is_admin=ctx.actor.is_admin),
+        )
+    return data
+
+
+def _load_sharing(ctx: SectionContext) -> dict[str, Any]:
+    shares = list(case_share_list(actor=ctx.actor, dispute_id=ctx.dispute.pk).filter(revoked_at__isnull=True))
+    return {
+        "shares": shares,
+        "share_form": ctx.form(
+            "share_grant", lambda: web_forms.ShareGrantForm(exclude_organisation=ctx.dispute.organisation)
+        ),
+    }
+
+
+def _load_audit(ctx: SectionContext) -> dict[str, Any]:
+    return {"events": list(selectors.dispute_audit_events(actor=ctx.actor, dispute=ctx.dispute)[:100])}
+
+
+def _placeholder(module: str, name: str) -> Callable[[SectionContext], dict[str, Any]]:
+    """A section whose app is still being built: says so until its selector exists."""
+
+    def load(ctx: SectionContext) -> dict[str, Any]:
+        return {"available": optional_selector(module, name) is not None}
+
+    return load
+
+
+def _is_owning_admin(ctx: SectionContext) -> bool:
+    return ctx.actor.is_admin and ctx.dispute.organisation_id == ctx.actor.organisation.pk
+
+
+SECTIONS: list[Section] = [
+    Section("parties", _("Parties and positions"), _load_parties),
+    Section("issues", _("Negotiation issues"), _load_issues),
+    Section("team", _("Case team"), _load_team),
+    Section("sessions", _("Sessions"), _placeholder("apps.sessions.selectors", "session_list")),
+    Section("proposals", _("Proposals"), _placeholder("apps.negotiations.selectors", "proposal_list")),
+    Section("agreements", _("Agreements"), _placeholder("apps.agreements.selectors", "agreement_list")),
+    Section("reminders", _("Reminders"), _placeholder("apps.reminders.selectors", "reminder_list")),
+    Section("sharing", _("Sharing"), _load_sharing, visible=_is_owning_admin),
+    Section("audit", _("Audit trail"), _load_audit, visible=_is_owning_admin),
+]
+SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
+
+
+@dataclass(frozen=True)
+class LoadedSection:
+    key: str
+    title: str | Promise
+    template: str
+    data: dict[str, Any]
+
+
+def load_sections(ctx: SectionContext, *, only: str | None = None) -> list[LoadedSection]:
+    out = []
+    for section in SECTIONS:
+        if only and section.key != only:
+            continue
+        if not section.visible(ctx):
+            continue
+        out.append(LoadedSection(section.key, section.title, section.template, section.load(ctx)))
+    return out
