@@ -23,7 +23,11 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    # Anything else (a lazy translation, a django-countries Country...) by its string form, so the
+    # JSON column never refuses an audit event.
+    return str(value)
 
 
 def audit_record(

@@ -5,9 +5,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.models import TimeStampedModel
+from apps.parties.models import validate_country_code
 
 
 class Stage(models.TextChoices):
@@ -107,7 +109,10 @@ class Dispute(TimeStampedModel):
         models.CharField(max_length=20, choices=DisputeType.choices), verbose_name=_("dispute types"),
         default=list, blank=True,
     )
-    countries = ArrayField(models.CharField(max_length=2), verbose_name=_("countries"), default=list, blank=True)
+    countries = ArrayField(
+        models.CharField(max_length=2, validators=[validate_country_code]), verbose_name=_("countries"),
+        default=list, blank=True,
+    )
     process_format = models.CharField(
         _("process format"), max_length=30, choices=ProcessFormat.choices, default=ProcessFormat.MEDIATION
     )
@@ -138,6 +143,14 @@ class Dispute(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
                 name="dispute_closed_after_opened",
+                violation_error_message=_("A dispute cannot close before it opened."),
+            ),
+            # A closed dispute says when and why; an open (or suspended, withdrawn) one says neither.
+            models.CheckConstraint(
+                condition=(Q(stage="closed", closed_on__isnull=False) & ~Q(closure_reason=""))
+                | (~Q(stage="closed") & Q(closed_on__isnull=True, closure_reason="")),
+                name="dispute_closure_consistent",
+                violation_error_message=_("A closed dispute needs a closing date and a closure reason."),
             ),
             models.CheckConstraint(condition=Q(stage__in=Stage.values), name="dispute_stage_valid"),
             models.CheckConstraint(condition=Q(risk__in=Risk.values), name="dispute_risk_valid"),
@@ -236,7 +249,11 @@ class NegotiationIssue(TimeStampedModel):
         verbose_name_plural = _("negotiation issues")
         ordering = ["order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["dispute", "title"], name="issue_unique_title_per_dispute"),
+            models.UniqueConstraint(
+                "dispute", Lower("title"), name="issue_unique_title_per_dispute",
+                violation_error_message=_("The dispute already has an issue with this title."),
+            ),
+            models.CheckConstraint(condition=Q(status__in=["open", "agreed", "parked"]), name="issue_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -319,6 +336,11 @@ class CaseTeamMember(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["dispute"], condition=Q(active=True, role="lead_mediator"), name="team_one_active_lead"
             ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="team_ends_after_start",
+                violation_error_message=_("A team assignment cannot end before it starts."),
+            ),
         ]
         indexes = [models.Index(fields=["user", "dispute"], condition=Q(active=True), name="team_active_user")]
 
@@ -350,6 +372,7 @@ class CaseShare(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["dispute", "organisation"], condition=Q(revoked_at__isnull=True), name="share_unique_active"
             ),
+            models.CheckConstraint(condition=Q(level__in=["read", "contribute"]), name="share_level_valid"),
         ]
         indexes = [
             models.Index(fields=["organisation", "dispute"], condition=Q(revoked_at__isnull=True),

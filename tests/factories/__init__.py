@@ -7,6 +7,9 @@ from tests.factories.disputes import (
     CaseTeamMemberFactory,
     DisputeFactory,
     NegotiationIssueFactory,
+    PartyPositionFactory,
+    RiskAssessmentFactory,
+    StageChangeFactory,
 )
 from tests.factories.parties import PartyFactory, RepresentativeFactory
 
@@ -19,6 +22,9 @@ __all__ = [
     "NegotiationIssueFactory",
     "OrganisationFactory",
     "PartyFactory",
+    "PartyPositionFactory",
     "RepresentativeFactory",
+    "RiskAssessmentFactory",
+    "StageChangeFactory",
     "UserFactory",
 ]

@@ -2,13 +2,26 @@ import datetime as dt
 
 import factory
 
-from apps.disputes.models import CaseParty, CaseShare, CaseTeamMember, Dispute, NegotiationIssue, StageChange
+from apps.disputes.models import (
+    CaseParty,
+    CaseShare,
+    CaseTeamMember,
+    Dispute,
+    NegotiationIssue,
+    PartyPosition,
+    RiskAssessment,
+    Stage,
+    StageChange,
+)
 from tests.factories.accounts import MembershipFactory, OrganisationFactory
 from tests.factories.parties import PartyFactory
 
 
 class DisputeFactory(factory.django.DjangoModelFactory):
-    """A dispute with a lead mediator (pass lead=<user> to choose; lead=None for none)."""
+    """A dispute with a lead mediator (pass lead=<user> to choose; lead=False for none).
+
+    stage="closed" fills in a closing date and reason (the database insists on both).
+    """
 
     class Meta:
         model = Dispute
@@ -21,6 +34,8 @@ class DisputeFactory(factory.django.DjangoModelFactory):
     dispute_types = factory.LazyFunction(lambda: ["territorial"])
     countries = factory.LazyFunction(lambda: ["KE", "ET"])
     opened_on = dt.date(2026, 1, 15)
+    closed_on = factory.LazyAttribute(lambda o: o.opened_on if o.stage == Stage.CLOSED else None)
+    closure_reason = factory.LazyAttribute(lambda o: "ended_without_agreement" if o.stage == Stage.CLOSED else "")
 
     @factory.post_generation
     def lead(obj, create, extracted, **kwargs):
@@ -47,6 +62,17 @@ class NegotiationIssueFactory(factory.django.DjangoModelFactory):
 
     dispute = factory.SubFactory(DisputeFactory)
     title = factory.Sequence(lambda n: f"Issue {n}")
+    order = factory.Sequence(lambda n: n + 1)
+
+
+class PartyPositionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartyPosition
+
+    case_party = factory.SubFactory(CasePartyFactory)
+    issue = factory.SubFactory(NegotiationIssueFactory, dispute=factory.SelfAttribute("..case_party.dispute"))
+    position = "Full withdrawal of forces before any talks."
+    interests = "Security of the border villages."
 
 
 class CaseTeamMemberFactory(factory.django.DjangoModelFactory):
@@ -66,3 +92,25 @@ class CaseShareFactory(factory.django.DjangoModelFactory):
     dispute = factory.SubFactory(DisputeFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     level = CaseShare.Level.READ
+
+
+class StageChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StageChange
+
+    dispute = factory.SubFactory(DisputeFactory)
+    from_stage = Stage.INTAKE
+    to_stage = Stage.ASSESSMENT
+    by_label = "factory"
+    reason = "Assessment mission agreed."
+
+
+class RiskAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RiskAssessment
+
+    dispute = factory.SubFactory(DisputeFactory)
+    risk = "high"
+    previous = "medium"
+    assessed_on = factory.LazyAttribute(lambda o: o.dispute.opened_on)
+    reason = "Troop movements reported near the border."

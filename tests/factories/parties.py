@@ -22,3 +22,4 @@ class RepresentativeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Representative {n}")
     title = "Chief negotiator"
     time_zone = "Africa/Nairobi"
+    languages = factory.LazyFunction(lambda: ["en", "sw"])
