@@ -34,6 +34,7 @@ class DisputeFactory(factory.django.DjangoModelFactory):
     dispute_types = factory.LazyFunction(lambda: ["territorial"])
     countries = factory.LazyFunction(lambda: ["KE", "ET"])
     opened_on = dt.date(2026, 1, 15)
+    stage = Stage.INTAKE
     closed_on = factory.LazyAttribute(lambda o: o.opened_on if o.stage == Stage.CLOSED else None)
     closure_reason = factory.LazyAttribute(lambda o: "ended_without_agreement" if o.stage == Stage.CLOSED else "")
 
