@@ -31,7 +31,8 @@ _KEPT_HEADERS = ("Location", "ETag")
 
 
 def caller_of(actor: Actor) -> str:
-    return f"key:{actor.api_key_id}" if actor.is_api_key else f"user:{actor.user_id}"
+    # A key by its prefix: unique, not secret, and short (the primary key carries the hash).
+    return f"key:{str(actor.api_key_id).partition('.')[0]}" if actor.is_api_key else f"user:{actor.user_id}"
 
 
 def fingerprint(request: Request) -> str:

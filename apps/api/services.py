@@ -39,8 +39,10 @@ def api_key_create(
     api_key, raw_key = OrganisationAPIKey.objects.create_key(
         organisation=organisation, name=name, scope=scope, created_by=actor.user if actor else None
     )
+    # No target: the key's primary key (prefix + hash) is longer than the audit's target_id; the
+    # prefix identifies the key and is not secret.
     audit_record(
-        actor=actor, organisation=organisation, action="api.api_key.created", target=api_key,
+        actor=actor, organisation=organisation, action="api.api_key.created",
         after={"name": name, "scope": scope, "prefix": api_key.prefix},
     )
     return api_key, raw_key
@@ -57,8 +59,8 @@ def api_key_revoke(*, actor: Actor | None, api_key: OrganisationAPIKey) -> Organ
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked", "revoked_at"])
     audit_record(
-        actor=actor, organisation=api_key.organisation, action="api.api_key.revoked", target=api_key,
-        before={"revoked": False}, after={"revoked": True},
+        actor=actor, organisation=api_key.organisation, action="api.api_key.revoked",
+        before={"prefix": api_key.prefix, "revoked": False}, after={"prefix": api_key.prefix, "revoked": True},
     )
     return api_key
 
