@@ -662,8 +662,10 @@ def team_member_add(
     after: dict = {"user": user.pk, "role": role, "affiliations": affiliations, "starts_on": member.starts_on}
     if conflicts:
         after["conflict_override"] = {"parties": [p.pk for p in conflicts], "reason": override_reason}
-    audit_record(actor=actor, action="disputes.team.member_added", target=member,
-                 organisation=dispute.organisation, after=after)
+    # One event per call; an assignment over a declared conflict gets its own action so that
+    # overrides stand out in the trail (its data is a member_added's plus the override).
+    action = "disputes.team.conflict_overridden" if conflicts else "disputes.team.member_added"
+    audit_record(actor=actor, action=action, target=member, organisation=dispute.organisation, after=after)
     return member
 
 
