@@ -465,8 +465,8 @@ def case_party_add(
     after: dict = {"party": party.pk, "party_name": party.name, "role": role}
     if conflicted:
         after["conflict_override"] = {"members": [m.user_id for m in conflicted], "reason": override_reason}
-    audit_record(actor=actor, action="disputes.case_party.added", target=case_party,
-                 organisation=dispute.organisation, after=after)
+    action = "disputes.case_party.conflict_overridden" if conflicted else "disputes.case_party.added"
+    audit_record(actor=actor, action=action, target=case_party, organisation=dispute.organisation, after=after)
     return case_party
 
 
