@@ -11,20 +11,32 @@ from tests.factories.disputes import (
     RiskAssessmentFactory,
     StageChangeFactory,
 )
+from tests.factories.negotiations import ProposalFactory
 from tests.factories.parties import PartyFactory, RepresentativeFactory
+from tests.factories.sessions import (
+    ActionItemFactory,
+    MediationSessionFactory,
+    SessionNoteFactory,
+    ShuttleRoundFactory,
+)
 
 __all__ = [
+    "ActionItemFactory",
     "CasePartyFactory",
     "CaseShareFactory",
     "CaseTeamMemberFactory",
     "DisputeFactory",
+    "MediationSessionFactory",
     "MembershipFactory",
     "NegotiationIssueFactory",
     "OrganisationFactory",
     "PartyFactory",
     "PartyPositionFactory",
+    "ProposalFactory",
     "RepresentativeFactory",
     "RiskAssessmentFactory",
+    "SessionNoteFactory",
+    "ShuttleRoundFactory",
     "StageChangeFactory",
     "UserFactory",
 ]
