@@ -50,6 +50,7 @@ def run_service[T](
         return call(**kwargs)
     except ApplicationError as exc:
         apply_application_error(form, exc, field_map=field_map)
+        form.application_error = exc  # the view may answer an AccessDenied with a 403
         return None
 
 

@@ -14,6 +14,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import (
     Avg,
     Case,
+    CharField,
     Count,
     DurationField,
     Exists,
@@ -30,6 +31,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Now
+from django.db.models.lookups import Contains
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.actors import Actor
@@ -71,6 +73,17 @@ SORT_ORDERING: dict[str, list[Any]] = {
 }
 
 
+def _party_name_q(term: str) -> Q:
+    """A case party whose name or one of its aliases contains the term (case- and accent-width-blind)."""
+    key = normalise_name(term)
+    if not key:
+        return Q(pk__in=[])
+    # The unit separator keeps a term from matching across two aliases.
+    aliases = Func(F("party__normalised_aliases"), Value("\x1f"), function="array_to_string",
+                   output_field=CharField())
+    return Q(party__normalised_name__contains=key) | Contains(aliases, key)
+
+
 def dispute_search(*, actor: Actor, filters: Mapping[str, Any] | None = None, sort: str = "") -> QuerySet[Dispute]:
     """The disputes list: dispute_list's filters, plus full-text search and sorting.
 
@@ -87,9 +100,7 @@ def dispute_search(*, actor: Actor, filters: Mapping[str, Any] | None = None, so
             "summary", weight="B", config="simple"
         )
         query = SearchQuery(term, config="simple", search_type="websearch")
-        party_match = CaseParty.objects.filter(dispute=OuterRef("pk")).filter(
-            Q(party__normalised_name__contains=normalise_name(term)) | Q(party__aliases__icontains=term)
-        )
+        party_match = CaseParty.objects.filter(dispute=OuterRef("pk")).filter(_party_name_q(term))
         qs = qs.annotate(search=vector, search_rank=SearchRank(vector, query)).filter(
             Q(search=query) | Q(title__icontains=term) | Q(reference__icontains=term) | Exists(party_match)
         )

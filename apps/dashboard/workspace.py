@@ -28,7 +28,7 @@ from apps.accounts.actors import Actor
 from apps.dashboard import forms as web_forms
 from apps.dashboard import selectors
 from apps.disputes.models import Dispute
-from apps.disputes.selectors import case_share_list
+from apps.disputes.selectors import actor_can_manage_team, case_share_list
 
 
 @dataclass
@@ -90,7 +90,9 @@ def _load_issues(ctx: SectionContext) -> dict[str, Any]:
 
 def _load_team(ctx: SectionContext) -> dict[str, Any]:
     data: dict[str, Any] = {"members": list(selectors.workspace_team(actor=ctx.actor, dispute=ctx.dispute))}
-    if ctx.can_write:
+    # Contributor organisations write in a dispute but do not choose the owner's case team.
+    data["can_manage"] = ctx.can_write and actor_can_manage_team(actor=ctx.actor, dispute=ctx.dispute)
+    if data["can_manage"]:
         data["team_form"] = ctx.form(
             "team_add",
             lambda: web_forms.TeamMemberAddForm(organisation=ctx.dispute.organisation, is_admin=ctx.actor.is_admin),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import member_required
+from apps.common.errors import AccessDenied
 from apps.dashboard import forms as web_forms
 from apps.dashboard.forms import run_service
 from apps.dashboard.selectors import dispute_search
@@ -117,6 +118,10 @@ def _after_action(request: HttpRequest, pk: int, *, section: str | None, form_na
             messages.success(request, flash)
         url = reverse("dispute_detail", args=[pk])
         return redirect(f"{url}#{section}" if section else url)
+    exc = getattr(form, "application_error", None)
+    if isinstance(exc, AccessDenied):
+        # Visible but not theirs to change: the form may not even be on their page, so say it plainly.
+        return render(request, "dashboard/forbidden.html", {"message": exc.message}, status=403)
     dispute = _get_dispute(request, pk)
     bound = {} if ok else {form_name: form}
     if is_htmx(request):
