@@ -103,6 +103,7 @@ def proposal_table(
         )
     _party_of(dispute, tabled_by, field="tabled_by")
     if tabled_in is not None:
+        tabled_in = MediationSession.objects.get(pk=tabled_in.pk)
         if tabled_in.dispute_id != dispute.pk:
             raise ApplicationError(_("The session belongs to another dispute."), field="tabled_in")
         if tabled_in.status == MediationSession.Status.CANCELLED:

@@ -248,6 +248,9 @@ def _session_create(
         raise ApplicationError(_("Unknown kind of session."), field="kind")
     starts_at, ends_at = _clean_times(starts_at, ends_at)
     time_zone = clean_time_zone(time_zone)
+    if shuttle_round is not None:
+        # Locked, so a visit is never added to a round that is being closed at the same moment.
+        shuttle_round = ShuttleRound.objects.select_for_update().get(pk=shuttle_round.pk)
     if shuttle_round is not None and shuttle_round.dispute_id != dispute.pk:
         raise ApplicationError(_("The shuttle round belongs to another dispute."), field="shuttle_round")
     if shuttle_round is not None and shuttle_round.status != ShuttleRound.Status.OPEN:
@@ -750,6 +753,8 @@ def session_note_add(
     """Write a note. In a caucus or a shuttle visit it is team-only unless said otherwise, and its
     source party is the one party present; elsewhere it defaults to shared.
     """
+    # Re-read: the caller's instance may predate a cancellation.
+    session = MediationSession.objects.select_related("dispute").get(pk=session.pk)
     dispute = session.dispute
     ensure_can_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
@@ -966,6 +971,7 @@ def disclosure_record(
         raise ApplicationError(_("%(party)s is not a party to this dispute.") % {"party": to_party},
                                field="to_party")
     if session is not None:
+        session = MediationSession.objects.get(pk=session.pk)
         if session.dispute_id != dispute.pk:
             raise ApplicationError(_("The session belongs to another dispute."), field="session")
         if session.status == Status.CANCELLED:
@@ -1066,9 +1072,12 @@ def action_item_create(
     owner_user: User | None = None,
     owner_party: CaseParty | None = None,
 ) -> ActionItem:
+    session = MediationSession.objects.select_related("dispute").get(pk=session.pk)
     dispute = session.dispute
     ensure_can_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
+    if session.status == Status.CANCELLED:
+        raise ApplicationError(_("The session was cancelled."), field="session")
     description = (description or "").strip()
     if not description:
         raise ApplicationError(_("Say what is to be done."), field="description")
