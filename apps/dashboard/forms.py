@@ -72,6 +72,16 @@ class CommaListField(forms.CharField):
 ANY = _("Any")
 
 
+class UniqueIds:
+    """Several forms share the workspace page: each gets its own id prefix so labels stay unique."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
 def _blank(choices: Any, label: Any = ANY) -> list[tuple[str, Any]]:
     return [("", label), *list(choices)]
 
@@ -145,7 +155,8 @@ class DisputeCreateForm(DisputeForm):
         ).order_by("name", "email")
 
 
-class StageChangeForm(forms.Form):
+class StageChangeForm(UniqueIds, forms.Form):
+    id_prefix = "stage"
     to_stage = forms.ChoiceField(label=_("New stage"), choices=Stage.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     closure_reason = forms.ChoiceField(label=_("Closure reason"), choices=_blank(ClosureReason.choices, "—"),
@@ -157,12 +168,14 @@ class StageChangeForm(forms.Form):
             self.fields["to_stage"].choices = [(s, Stage(s).label) for s in allowed]
 
 
-class RiskChangeForm(forms.Form):
+class RiskChangeForm(UniqueIds, forms.Form):
+    id_prefix = "risk"
     risk = forms.ChoiceField(label=_("Escalation risk"), choices=Risk.choices)
     reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TeamMemberAddForm(forms.Form):
+class TeamMemberAddForm(UniqueIds, forms.Form):
+    id_prefix = "team"
     user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
     role = forms.ChoiceField(label=_("Role in the case"), choices=CaseTeamMember.Role.choices,
                              initial=CaseTeamMember.Role.CO_MEDIATOR)
@@ -185,7 +198,8 @@ class TeamMemberAddForm(forms.Form):
             del self.fields["override_reason"]
 
 
-class CasePartyAddForm(forms.Form):
+class CasePartyAddForm(UniqueIds, forms.Form):
+    id_prefix = "caseparty"
     party = forms.ModelChoiceField(label=_("Party"), queryset=Party.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=CaseParty.Role.choices)
     red_lines = forms.CharField(label=_("Red lines"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -195,7 +209,8 @@ class CasePartyAddForm(forms.Form):
         self.fields["party"].queryset = Party.objects.filter(organisation=organisation).order_by("name")
 
 
-class IssueCreateForm(forms.Form):
+class IssueCreateForm(UniqueIds, forms.Form):
+    id_prefix = "issue"
     title = forms.CharField(label=_("Issue"), max_length=300)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -205,7 +220,8 @@ class PositionForm(forms.Form):
     interests = forms.CharField(label=_("Interests"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ShareGrantForm(forms.Form):
+class ShareGrantForm(UniqueIds, forms.Form):
+    id_prefix = "share"
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None)
     level = forms.ChoiceField(label=_("Level"), choices=CaseShare.Level.choices)
 

@@ -39,7 +39,9 @@ def _figures(request: HttpRequest) -> tuple[PortfolioFilterForm, list[dict[str, 
     ):
         table = [(label, n) for _value, label, n in rows]
         figures.append({"key": key, "title": selectors.PORTFOLIO_FIGURES[key], "columns": [_("Disputes")],
-                        "table": table, "chart": bar_chart(table), "total": sum(n for _l, n in table)})
+                        "table": table, "chart": bar_chart(table),
+                        # A dispute of several types or countries counts in each: no meaningful total there.
+                        "total": sum(n for _l, n in table) if key in ("stage", "risk") else None})
     time_rows = selectors.portfolio_time_per_stage(disputes=disputes)
     figures.append({
         "key": "time", "title": selectors.PORTFOLIO_FIGURES["time"], "columns": [_("Average days"), _("Stays")],
