@@ -58,11 +58,12 @@ def _id_in(column: str, subquery: QuerySet) -> _InArray:
 
 
 def _team_dispute_ids(actor: Actor) -> QuerySet:
-    return CaseTeamMember.objects.filter(user_id=actor.user_id, active=True).values("dispute_id")
+    # order_by(): an ARRAY(subquery) keeps the model's ordering otherwise, a sort for nothing.
+    return CaseTeamMember.objects.filter(user_id=actor.user_id, active=True).order_by().values("dispute_id")
 
 
 def _shared_dispute_ids(actor: Actor, *, contribute: bool = False) -> QuerySet:
-    qs = CaseShare.objects.filter(organisation=actor.organisation, revoked_at__isnull=True)
+    qs = CaseShare.objects.filter(organisation=actor.organisation, revoked_at__isnull=True).order_by()
     if contribute:
         qs = qs.filter(level=CaseShare.Level.CONTRIBUTE)
     return qs.values("dispute_id")
