@@ -237,8 +237,6 @@ def dispute_update(*, actor: Actor, dispute: Dispute, data: dict) -> Dispute:
             data[key] = (data[key] or "").strip()
     if data.get("opened_on") is None:
         data.pop("opened_on", None)
-    elif dispute.closed_on and data["opened_on"] > dispute.closed_on:
-        raise ApplicationError(_("A dispute cannot open after it closed."), field="opened_on")
     if "confidentiality" in data and data["confidentiality"] != dispute.confidentiality:
         _check_confidentiality_change(actor=actor, dispute=dispute, confidentiality=data["confidentiality"])
     dispute, before, after = model_update_or_raise(instance=dispute, fields=DISPUTE_FIELDS, data=data)
