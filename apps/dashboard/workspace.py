@@ -114,13 +114,46 @@ def _load_audit(ctx: SectionContext) -> dict[str, Any]:
     return {"events": list(selectors.dispute_audit_events(actor=ctx.actor, dispute=ctx.dispute)[:100])}
 
 
-def _placeholder(module: str, name: str) -> Callable[[SectionContext], dict[str, Any]]:
-    """A section whose app is still being built: says so until its selector exists."""
+SECTION_LIMIT = 30
 
-    def load(ctx: SectionContext) -> dict[str, Any]:
-        return {"available": optional_selector(module, name) is not None}
 
-    return load
+def _load_sessions(ctx: SectionContext) -> dict[str, Any]:
+    select = optional_selector("apps.sessions.selectors", "session_list")
+    if select is None:
+        return {"available": False}
+    return {"available": True, "rows": list(select(actor=ctx.actor, dispute_id=ctx.dispute.pk)[:SECTION_LIMIT])}
+
+
+def _load_proposals(ctx: SectionContext) -> dict[str, Any]:
+    select = optional_selector("apps.negotiations.selectors", "proposal_list")
+    if select is None:
+        return {"available": False}
+    rows = list(select(actor=ctx.actor, dispute_id=ctx.dispute.pk).order_by("issue__order", "issue_id", "tabled_at",
+                                                                             "id")[:SECTION_LIMIT * 2])
+    by_issue: dict[int, dict[str, Any]] = {}
+    for p in rows:
+        by_issue.setdefault(p.issue_id, {"issue": p.issue, "proposals": []})["proposals"].append(p)
+    return {"available": True, "issues": list(by_issue.values())}
+
+
+def _load_agreements(ctx: SectionContext) -> dict[str, Any]:
+    select = optional_selector("apps.agreements.selectors", "agreement_list")
+    if select is None:
+        return {"available": False}
+    return {"available": True, "rows": list(select(actor=ctx.actor, dispute_id=ctx.dispute.pk)[:SECTION_LIMIT])}
+
+
+def _load_reminders(ctx: SectionContext) -> dict[str, Any]:
+    select = optional_selector("apps.reminders.selectors", "reminder_list_for_dispute")
+    if select is None:
+        return {"available": False}
+    # The reminders selector trusts its caller to have checked the dispute: the workspace has (it is loaded).
+    rows = select(organisation=ctx.dispute.organisation, dispute_id=ctx.dispute.pk)
+    return {"available": True, "rows": list(rows.filter(status="pending")[:SECTION_LIMIT])}
+
+
+def _owning_writer(ctx: SectionContext) -> bool:
+    return ctx.can_write and ctx.dispute.organisation_id == ctx.actor.organisation.pk
 
 
 def _is_owning_admin(ctx: SectionContext) -> bool:
@@ -131,10 +164,11 @@ SECTIONS: list[Section] = [
     Section("parties", _("Parties and positions"), _load_parties),
     Section("issues", _("Negotiation issues"), _load_issues),
     Section("team", _("Case team"), _load_team),
-    Section("sessions", _("Sessions"), _placeholder("apps.sessions.selectors", "session_list")),
-    Section("proposals", _("Proposals"), _placeholder("apps.negotiations.selectors", "proposal_list")),
-    Section("agreements", _("Agreements"), _placeholder("apps.agreements.selectors", "agreement_list")),
-    Section("reminders", _("Reminders"), _placeholder("apps.reminders.selectors", "reminder_list")),
+    Section("sessions", _("Sessions"), _load_sessions),
+    Section("proposals", _("Proposals by issue"), _load_proposals),
+    Section("agreements", _("Agreements"), _load_agreements),
+    # Reminders name their recipients and deadlines: the people who run the case, not every reader.
+    Section("reminders", _("Upcoming reminders"), _load_reminders, visible=_owning_writer),
     Section("sharing", _("Sharing"), _load_sharing, visible=_is_owning_admin),
     Section("audit", _("Audit trail"), _load_audit, visible=_is_owning_admin),
 ]

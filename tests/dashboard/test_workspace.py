@@ -27,8 +27,8 @@ def test_the_workspace_shows_the_header_sections_and_the_allowed_transitions(cli
     assert "Riverside Farmers Union" in body
     assert 'name="to_stage" value="assessment"' in body
     assert 'name="to_stage" value="negotiation"' not in body  # not allowed from intake
-    for title in ("Parties and positions", "Case team", "Negotiation issues", "Sessions", "Proposals",
-                  "Agreements", "Reminders"):
+    for title in ("Parties and positions", "Case team", "Negotiation issues", "Sessions", "Proposals by issue",
+                  "Agreements", "Upcoming reminders"):
         assert title in body
     assert "Audit trail" not in body  # admins only
     assert "Sharing" not in body
@@ -39,6 +39,7 @@ def test_an_analyst_reads_a_standard_dispute_without_any_form(client, analyst, d
     body = client.get(url(dispute)).content.decode()
     assert dispute.title in body
     assert "Read only" in body
+    assert "Upcoming reminders" not in body
     assert "to_stage" not in body
     assert "Add a team member" not in body
     assert "<form" not in body.split('<main')[1].split("</main>")[0]
@@ -232,7 +233,7 @@ def test_the_workspace_runs_in_a_fixed_number_of_queries(client, org, admin, dis
             CaseTeamMemberFactory(dispute=dispute)
         # 3 request (session, user, membership) + 5 dispute_detail + 1 can-write + 2 parties + 1 team
         # + 1 share list + 1 audit + 3 form choices (parties, users, organisations) + switcher + bell
-        # + 1 may-manage-team + 3 session save
-        with django_assert_num_queries(23):
+        # + 1 may-manage-team + sessions, proposals, agreements, reminders (1 each) + 3 session save
+        with django_assert_num_queries(27):
             response = client.get(url(dispute))
         assert response.content.decode().count('class="party-card"') == n
