@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
@@ -73,7 +76,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "apps.accounts.middleware.CurrentOrganisationMiddleware",
+    "apps.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -202,6 +207,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Two-factor sign-in (django-otp) and lockout. The organisation decides who must use 2FA.
+PEACECASE_ENFORCE_2FA = env.bool("PEACECASE_ENFORCE_2FA", default=True)
+OTP_TOTP_ISSUER = env.str("PEACECASE_OTP_ISSUER", default="PeaceCase")
+LOCKOUT_FAILURES = env.int("PEACECASE_LOCKOUT_FAILURES", default=5)
+LOCKOUT_SECONDS = env.int("PEACECASE_LOCKOUT_SECONDS", default=15 * 60)
+LOCKOUT_KEY_PREFIX = "peacecase:lockout:"
+PASSWORD_RESET_PER_HOUR = 3
 
 # --- I18n ---------------------------------------------------------------------------------------
 

@@ -11,3 +11,7 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 # Tests create their own connections per thread (live server, workers).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Two-factor enforcement is tested on its own (tests/accounts/test_two_factor.py) with it on;
+# other tests sign in with force_login and would otherwise all need a device.
+PEACECASE_ENFORCE_2FA = False
+LOCKOUT_KEY_PREFIX = f"peacecase:test:{os.getpid()}:lockout:"

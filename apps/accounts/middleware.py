@@ -50,3 +50,72 @@ def current_membership(request):
 def current_actor(request) -> Actor | None:
     membership = _membership(request)
     return Actor.for_membership(membership) if membership is not None else None
+
+
+TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/healthz", "/i18n/", "/api/schema/", "/api/docs/", "/api/redoc/")
+TWO_FACTOR_CHECK_SECONDS = 300
+TWO_FACTOR_SESSION_KEY = "pc_2fa_ok_until"
+
+
+class TwoFactorMiddleware:
+    """Sends a signed-in user to the second-factor step when it is due.
+
+    A user with an authenticator must use it each sign-in; a user whose organisation
+    requires one (admins and mediators by default) must set it up first. API requests
+    carrying an API key are not affected. The decision is cached in the session for a
+    few minutes so ordinary pages pay no extra query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        redirect_to = self._redirect(request)
+        if redirect_to is not None:
+            return redirect_to
+        response = self.get_response(request)
+        membership = getattr(request, "_cached_membership", None)
+        if membership is not None and hasattr(request, "session"):
+            # Inactivity expiry is the organisation's choice (SESSION_SAVE_EVERY_REQUEST renews it).
+            seconds = membership.organisation.session_timeout_minutes * 60
+            if request.session.get_expiry_age() != seconds:
+                request.session.set_expiry(seconds)
+        return response
+
+    def _redirect(self, request):
+        import time
+
+        from django.conf import settings
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        from apps.accounts import twofactor
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.path.startswith(TWO_FACTOR_EXEMPT):
+            return None
+        if not getattr(settings, "PEACECASE_ENFORCE_2FA", True):
+            return None
+        if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
+            return None
+        if request.session.get(TWO_FACTOR_SESSION_KEY, 0) > time.time():
+            return None
+        if hasattr(user, "is_verified") and user.is_verified():
+            request.session[TWO_FACTOR_SESSION_KEY] = time.time() + TWO_FACTOR_CHECK_SECONDS
+            return None
+        if twofactor.user_has_second_factor(user):
+            target = "two_factor_verify"
+        elif twofactor.user_requires_2fa(user):
+            target = "two_factor_setup"
+        else:
+            request.session[TWO_FACTOR_SESSION_KEY] = time.time() + TWO_FACTOR_CHECK_SECONDS
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"type": "about:blank", "title": "Two-factor sign-in required", "status": 403,
+                 "detail": "Complete two-factor sign-in in the browser first.", "code": "two_factor_required"},
+                status=403, content_type="application/problem+json",
+            )
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
