@@ -1,6 +1,13 @@
 """factory_boy factories, one module per app; import from here in tests."""
 
 from tests.factories.accounts import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories.agreements import (
+    AgreementFactory,
+    AgreementVersionFactory,
+    ImplementationAssessmentFactory,
+    ProvisionFactory,
+    SignatoryFactory,
+)
 from tests.factories.disputes import (
     CasePartyFactory,
     CaseShareFactory,
@@ -22,10 +29,13 @@ from tests.factories.sessions import (
 
 __all__ = [
     "ActionItemFactory",
+    "AgreementFactory",
+    "AgreementVersionFactory",
     "CasePartyFactory",
     "CaseShareFactory",
     "CaseTeamMemberFactory",
     "DisputeFactory",
+    "ImplementationAssessmentFactory",
     "MediationSessionFactory",
     "MembershipFactory",
     "NegotiationIssueFactory",
@@ -33,10 +43,12 @@ __all__ = [
     "PartyFactory",
     "PartyPositionFactory",
     "ProposalFactory",
+    "ProvisionFactory",
     "RepresentativeFactory",
     "RiskAssessmentFactory",
     "SessionNoteFactory",
     "ShuttleRoundFactory",
+    "SignatoryFactory",
     "StageChangeFactory",
     "UserFactory",
 ]
