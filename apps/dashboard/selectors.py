@@ -231,3 +231,47 @@ PORTFOLIO_FIGURES = {
     "risk": _("Disputes by escalation risk"),
     "time": _("Average time per stage (days)"),
 }
+
+
+# --- calendar ------------------------------------------------------------------------------------------
+
+
+def calendar_feed_active(*, actor: Actor):
+    from apps.dashboard.models import CalendarFeed
+
+    if actor.user is None:
+        return None
+    return CalendarFeed.objects.filter(user=actor.user, organisation=actor.organisation,
+                                       revoked_at__isnull=True).first()
+
+
+def calendar_feed_actor(*, token: str) -> Actor | None:
+    """The person a feed token speaks for, if the feed is active and they are still a member."""
+    from apps.accounts.models import Membership
+    from apps.dashboard.models import CalendarFeed
+    from apps.dashboard.services import hash_feed_token
+
+    if not token or len(token) > 100:
+        return None
+    feed = CalendarFeed.objects.filter(token_hash=hash_feed_token(token), revoked_at__isnull=True).first()
+    if feed is None:
+        return None
+    membership = Membership.objects.filter(user_id=feed.user_id, organisation_id=feed.organisation_id,
+                                           user__is_active=True).select_related("user", "organisation").first()
+    if membership is None:
+        return None
+    return Actor.for_membership(membership)
+
+
+def calendar_sessions(*, actor: Actor, start: dt.datetime, end: dt.datetime, mine_only: bool = True):
+    """Sessions starting in [start, end) that the actor may see; by default only on the actor's case teams."""
+    from apps.dashboard.workspace import optional_selector
+    from apps.disputes.selectors import dispute_ids_on_team
+
+    select = optional_selector("apps.sessions.selectors", "session_list")
+    if select is None:
+        return None
+    qs = select(actor=actor, starts_after=start, starts_before=end)
+    if mine_only:
+        qs = qs.filter(dispute_id__in=dispute_ids_on_team(actor=actor))
+    return qs.order_by("starts_at", "id")

@@ -32,6 +32,9 @@ urlpatterns = [
     path("representatives/<int:pk>/edit/", parties.representative_edit, name="representative_edit"),
     # organisation
     path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/feed/new/", calendar.calendar_feed_create, name="calendar_feed_create"),
+    path("calendar/feed/revoke/", calendar.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),
     path("portfolio/<slug:figure>.csv", portfolio.portfolio_csv, name="portfolio_csv"),
     path("settings/", organisation.organisation_settings, name="organisation_settings"),
