@@ -20,6 +20,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     BooleanField,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
@@ -37,7 +38,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.actors import Actor
 from apps.common.errors import ApplicationError
 from apps.disputes.models import CaseParty, Dispute, StageChange
-from apps.disputes.selectors import dispute_ids_on_team, dispute_ids_visible
+from apps.disputes.selectors import dispute_ids_on_team, dispute_ids_visible, disputes_visible
 from apps.negotiations.models import LIVE_STATUSES, Proposal
 from apps.sessions.models import (
     ActionItem,
@@ -525,15 +526,29 @@ def _before(at_field: str, code: int, cursor: tuple[dt.datetime, int, int] | Non
     return Q(**{f"{at_field}__lt": at}) | tie
 
 
-def _timeline_sources(actor: Actor, dispute_id: int) -> list[tuple[str, QuerySet, str]]:
-    visible = dispute_ids_visible(actor=actor)
+def _timeline_access(actor: Actor, dispute_id: int) -> bool | None:
+    """None when the dispute is out of reach; otherwise whether the caller reads its team material."""
+    on_team = Dispute.objects.filter(pk=OuterRef("pk"), pk__in=dispute_ids_on_team(actor=actor))
+    return (
+        disputes_visible(actor=actor).filter(pk=dispute_id).annotate(on_team=Exists(on_team))
+        .values_list("on_team", flat=True).first()
+    )
+
+
+def _timeline_sources(dispute_id: int, on_team: bool) -> list[tuple[str, QuerySet, str]]:
+    # Access was settled once for the whole dispute (``_timeline_access``): the branches only narrow to it.
+    notes = SessionNote.objects.filter(dispute_id=dispute_id)
+    disclosures = Disclosure.objects.filter(dispute_id=dispute_id)
+    if not on_team:
+        notes = notes.exclude(visibility=TEAM)
+        disclosures = disclosures.exclude(note_visibility=TEAM).exclude(note__visibility=TEAM)
     return [
-        ("stage_change", StageChange.objects.filter(dispute_id=dispute_id, dispute__in=visible), "created_at"),
-        ("session", MediationSession.objects.filter(dispute_id=dispute_id, dispute__in=visible), "starts_at"),
-        ("note", SessionNote.objects.filter(session_note_visible_q(actor), dispute_id=dispute_id), "created_at"),
-        ("disclosure", Disclosure.objects.filter(disclosure_visible_q(actor), dispute_id=dispute_id), "disclosed_at"),
-        ("proposal", Proposal.objects.filter(dispute_id=dispute_id, dispute__in=visible), "tabled_at"),
-        ("action_item", ActionItem.objects.filter(dispute_id=dispute_id, dispute__in=visible), "created_at"),
+        ("stage_change", StageChange.objects.filter(dispute_id=dispute_id), "created_at"),
+        ("session", MediationSession.objects.filter(dispute_id=dispute_id), "starts_at"),
+        ("note", notes, "created_at"),
+        ("disclosure", disclosures, "disclosed_at"),
+        ("proposal", Proposal.objects.filter(dispute_id=dispute_id), "tabled_at"),
+        ("action_item", ActionItem.objects.filter(dispute_id=dispute_id), "created_at"),
     ]
 
 
@@ -543,15 +558,19 @@ def dispute_timeline(
     """The dispute's record, newest first: stage changes, sessions (at their start), notes the
     caller may read, disclosures, proposals and action items, one cursor-paginated list.
 
-    One UNION ALL query finds the page's (time, kind, id) keys; then one query per kind on the
-    page loads its rows, and one INSERT audits the team notes shown: at most 8 queries, whatever
-    the size of the dispute. Disclosure entries carry no note text (``note`` is not loaded).
+    One query settles access (is the dispute visible, is the caller on its team); one UNION ALL
+    query finds the page's (time, kind, id) keys; one query per kind present on the page loads
+    its rows; one INSERT audits the team notes shown. At most 9 queries, whatever the size of
+    the dispute. Disclosure entries carry no note text (``note`` is not loaded).
     """
     if not 1 <= limit <= MAX_TIMELINE_PAGE:
         raise ApplicationError(_("Give a page size from 1 to %(max)d.") % {"max": MAX_TIMELINE_PAGE}, field="limit")
     position = _decode_cursor(cursor) if cursor else None
+    on_team = _timeline_access(actor, dispute_id)
+    if on_team is None:
+        return TimelinePage(entries=[], next_cursor=None)
     branches = []
-    for kind, qs, at_field in _timeline_sources(actor, dispute_id):
+    for kind, qs, at_field in _timeline_sources(dispute_id, on_team):
         code = _KIND_CODE[kind]
         branches.append(
             qs.filter(_before(at_field, code, position))
@@ -567,7 +586,7 @@ def dispute_timeline(
     ids: dict[int, list[int]] = {}
     for _at, code, pk in keys:
         ids.setdefault(code, []).append(pk)
-    loaded = _timeline_load(actor, ids)
+    loaded = _timeline_load(actor, ids, on_team)
     entries = [
         TimelineEntry(kind=TIMELINE_KINDS[code - 1], at=at, obj=loaded[code][pk])
         for at, code, pk in keys
@@ -577,13 +596,18 @@ def dispute_timeline(
     return TimelinePage(entries=entries, next_cursor=next_cursor)
 
 
-def _timeline_load(actor: Actor, ids: dict[int, list[int]]) -> dict[int, dict[int, Any]]:
+def _timeline_load(actor: Actor, ids: dict[int, list[int]], on_team: bool) -> dict[int, dict[int, Any]]:
+    def notes(pks: list[int]) -> QuerySet:
+        # Marked for the reader: fetching the page's notes audits the team notes among them.
+        qs = SessionNote.objects.for_reader(actor, via="timeline").filter(pk__in=pks)
+        if not on_team:
+            qs = qs.exclude(visibility=TEAM)  # belt and braces: the keys query already left them out
+        return qs.select_related("author", "session", "source_party__party")
+
     loaders: dict[str, Any] = {
         "stage_change": lambda pks: StageChange.objects.filter(pk__in=pks).select_related("by"),
         "session": lambda pks: MediationSession.objects.filter(pk__in=pks).annotate(party_names=_party_names()),
-        # Marked for the reader: fetching the page's notes audits the team notes among them.
-        "note": lambda pks: session_notes_visible(actor=actor).for_reader(actor, via="timeline")
-        .filter(pk__in=pks).select_related("author", "session", "source_party__party"),
+        "note": notes,
         "disclosure": lambda pks: Disclosure.objects.filter(pk__in=pks).select_related(
             "to_party__party", "session", "proposal", "disclosed_by"
         ),

@@ -34,10 +34,10 @@ def _counts() -> tuple[int, ...]:
 
 def _schedule(w, **kw):
     start = kw.pop("starts_at", w.future)
-    args = dict(
-        actor=w.lead, dispute=w.dispute, kind=SessionKind.JOINT, title="Round one", starts_at=start,
-        ends_at=start + dt.timedelta(hours=3), time_zone="Africa/Nairobi", parties=[w.a, w.b],
-    )
+    args = {
+        "actor": w.lead, "dispute": w.dispute, "kind": SessionKind.JOINT, "title": "Round one", "starts_at": start,
+        "ends_at": start + dt.timedelta(hours=3), "time_zone": "Africa/Nairobi", "parties": [w.a, w.b],
+    }
     args.update(kw)
     return services.session_schedule(**args)
 
