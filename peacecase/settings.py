@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.reminders",
     "apps.webhooks",
     "apps.api",
+    "apps.operations",
     "apps.dashboard",
 ]
 
@@ -342,6 +343,18 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "apps.webhooks.models.WebhookEvent",
         "MembershipRoleEnum": "apps.accounts.models.Membership.Role",
         "DeliveryStatusEnum": "apps.webhooks.models.WebhookDelivery.Status",
+        "DisputeStageEnum": "apps.disputes.models.Stage",
+        "IssueStatusEnum": "apps.disputes.models.NegotiationIssue.Status",
+        "CasePartyRoleEnum": "apps.disputes.models.CaseParty.Role",
+        "TeamRoleEnum": "apps.disputes.models.CaseTeamMember.Role",
+        "PartyKindEnum": "apps.parties.models.Party.Kind",
+        "SessionKindEnum": "apps.sessions.models.SessionKind",
+        "SessionStatusEnum": "apps.sessions.models.MediationSession.Status",
+        "ShuttleRoundStatusEnum": "apps.sessions.models.ShuttleRound.Status",
+        "ProposalStatusEnum": "apps.negotiations.models.ProposalStatus",
+        "AgreementStatusEnum": "apps.agreements.models.AgreementStatus",
+        "SignatoryRoleEnum": "apps.agreements.models.Signatory.Role",
+        "ImplementationLevelEnum": "apps.agreements.models.ImplementationLevel",
     },
 }
 # Webhook URLs may point at private addresses only on a laptop or in tests (SSRF otherwise).

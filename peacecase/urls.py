@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("apps.api.urls")),
     path("notifications/", include("apps.reminders.urls")),
+    path("operations/", include("apps.operations.urls")),
     path("", include("apps.dashboard.urls")),
 ]
