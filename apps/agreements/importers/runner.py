@@ -90,7 +90,9 @@ def read_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict
             header = next(reader)
         except StopIteration:
             raise FileError(f"{path}: the file is empty") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise FileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        except csv.Error as exc:
             raise FileError(f"{path}: the header cannot be read ({exc})") from exc
         # UCDP's headers carry trailing spaces ("ref ", "return ") and the last one is empty.
         names = [h.strip() for h in header]

@@ -186,12 +186,16 @@ _LEADING = re.compile(r"^(?:[-–•*·]+\s*|and\s+|et\s+|y\s+|the\s+|le\s+|la\s
                       re.IGNORECASE)
 
 
-def clean_name(name: str) -> str:
-    """"- The Parti Libéral" → "Parti Libéral"; "Armed FRUD, The" → "Armed FRUD"; "EQUAL RIGHTS PARTY" → title case."""
+def clean_name(name: str, *, keep_commas: bool = False) -> str:
+    """"- The Parti Libéral" → "Parti Libéral"; "Armed FRUD, The" → "Armed FRUD"; "EQUAL RIGHTS PARTY" → title case.
+
+    What follows a comma in free text is a title or a person ("…, President"); ``keep_commas``
+    is for names already split properly (UCDP's actor list, re-joined by merge_by_reference).
+    """
     name = squash(name).strip(" .;:,\"'“”")
     name = _LEADING.sub("", name)
     head = split_top_level(name)
-    if head and len(head[0]) >= 2:
+    if not keep_commas and len(head) > 1 and len(head[0]) >= 2:
         name = head[0]
     name = name.strip(" .;:,\"'“”")
     if name.isupper() and " " in name:
@@ -204,7 +208,8 @@ def _state_country(value: str) -> str:
 
 
 def classify(
-    name: str, *, default_kind: str, country_hint: str = "", acronym_kind: str | None = None
+    name: str, *, default_kind: str, country_hint: str = "", acronym_kind: str | None = None,
+    keep_commas: bool = False,
 ) -> ImportedParty:
     """A party as the importer creates it: canonical name, kind, country and aliases.
 
@@ -213,7 +218,7 @@ def classify(
     "the Government of the Republic of Rwanda"), the spelling found kept as an alias, so
     UCDP's and PA-X's spellings meet in one party.
     """
-    name = clean_name(name)
+    name = clean_name(name, keep_commas=keep_commas)
     aliases: list[str] = []
     acronym = re.match(r"^(.{3,}?)\s*\(([A-Z][A-Za-z0-9\-/&.]{1,15})\)$", name)
     if acronym and sum(c.isupper() for c in acronym[2]) >= 2 and not country_code(acronym[2]):

@@ -87,7 +87,7 @@ def parse_row(row: dict[str, str], *, line: int) -> ImportedAgreement:
     hint = countries[0] if countries else ""
     conflict_parties, witnesses = [], []
     for name in actors:
-        party = t.classify(name, default_kind=Party.Kind.NON_STATE_ARMED_GROUP, country_hint=hint)
+        party = t.classify(name, default_kind=Party.Kind.NON_STATE_ARMED_GROUP, country_hint=hint, keep_commas=True)
         # A conflict party is one side of a dyad; everyone else who signed is a witness.
         (conflict_parties if name.casefold() in dyads else witnesses).append(party)
     if not conflict_parties:
