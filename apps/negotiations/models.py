@@ -95,12 +95,13 @@ class Proposal(TimeStampedModel):
 
 
 class ProposalResponse(TimeStampedModel):
-    """Where one party stands on a proposal: considering it, accepted, rejected."""
+    """Where one party stands on a proposal: considering it, accepted, rejected, or answered it with a counter."""
 
     class Stance(models.TextChoices):
         CONSIDERING = "considering", _("Considering")
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
+        COUNTERED = "countered", _("Answered with a counter-proposal")
 
     proposal = models.ForeignKey(Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE,
                                  related_name="responses")
@@ -117,7 +118,7 @@ class ProposalResponse(TimeStampedModel):
         ordering = ["responded_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["proposal", "case_party"], name="proposalresponse_unique"),
-            models.CheckConstraint(condition=Q(stance__in=["considering", "accepted", "rejected"]),
+            models.CheckConstraint(condition=Q(stance__in=["considering", "accepted", "rejected", "countered"]),
                                    name="proposalresponse_stance_valid"),
         ]
 

@@ -131,6 +131,12 @@ def proposal_table(
     superseded = None
     if responds_to is not None:
         parent = _lock(responds_to)
+        if tabled_by is not None and tabled_by.pk != parent.tabled_by_id:
+            # Countering is this party's answer to the parent: it no longer keeps it alive by considering it.
+            ProposalResponse.objects.update_or_create(
+                proposal=parent, case_party=tabled_by,
+                defaults={"stance": Stance.COUNTERED, "responded_at": tabled_at, "recorded_by": actor.user},
+            )
         if parent.is_live:
             others_considering = parent.responses.filter(stance=Stance.CONSIDERING)
             if tabled_by is not None:
