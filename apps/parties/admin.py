@@ -12,7 +12,9 @@ class RepresentativeInline(admin.TabularInline):
 class PartyAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country", "organisation"]
     list_filter = ["kind", "organisation"]
-    search_fields = ["name", "aliases"]
+    list_select_related = ["organisation"]
+    # aliases is an array: the admin's icontains searches its text form, which is what staff expect
+    search_fields = ["name", "aliases", "normalised_name"]
     inlines = [RepresentativeInline]
     readonly_fields = ["normalised_name", "normalised_aliases"]
 
