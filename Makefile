@@ -14,7 +14,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint venv check-python bench clean-var migrations
+.PHONY: help run test lint venv check-python bench clean-var migrations lock
 
 help: ## list the targets
 	@echo "PeaceCase"
@@ -45,6 +45,14 @@ lint: $(STAMP) ## ruff
 
 migrations: $(STAMP) ## fail when a model change has no migration
 	$(VPY) manage.py makemigrations --check --dry-run
+
+# The lock is resolved against the public index only: a machine's own pip settings (local
+# wheel folders, extra indexes) must not decide the pins or the hashes. UPGRADE=1 re-pins everything.
+lock: $(STAMP) ## re-pin requirements/production.txt and dev.txt (hashed) from pyproject.toml
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras \
+	  --no-emit-index-url --no-emit-find-links -o requirements/production.txt $(if $(UPGRADE),--upgrade,) pyproject.toml
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras \
+	  --allow-unsafe --extra dev --no-emit-index-url --no-emit-find-links -o requirements/dev.txt $(if $(UPGRADE),--upgrade,) pyproject.toml
 
 bench: $(STAMP) ## measure throughput against a raw-SQL limit (QUICK=1 for a small run)
 	$(VPY) bench/run.py $(if $(QUICK),--quick,)
