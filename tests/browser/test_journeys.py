@@ -94,6 +94,12 @@ def test_pages_pass_the_accessibility_check(page, live_server, login, world, scr
         page.goto(f"{live_server.url}{path}")
         check_accessibility(name)
         screenshot(name)
+    # A tablet in portrait: nothing may overflow the viewport sideways.
+    page.set_viewport_size({"width": 768, "height": 1024})
+    for name, path in [("tablet-workspace", f"/disputes/{world['standard'].pk}/"), ("tablet-disputes", "/disputes/")]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 768
+        screenshot(name)
     assert page.csp_errors == []
 
 
