@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from apps.api import accounts, webhooks
+from apps.api import accounts, agreements, audit, disputes, negotiations, parties, reminders, sessions, webhooks
 from apps.api.base import ResourceRouter
 from apps.api.docs import redoc_view, schema_view, swagger_view
 from apps.api.problems import not_found
@@ -8,6 +8,30 @@ from apps.api.problems import not_found
 router = ResourceRouter()
 router.register("members", accounts.MemberViewSet, basename="member")
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register("parties", parties.PartyViewSet, basename="party")
+router.register("representatives", parties.RepresentativeViewSet, basename="representative")
+router.register("disputes", disputes.DisputeViewSet, basename="dispute")
+router.register("stage-changes", disputes.StageChangeViewSet, basename="stage-change")
+router.register("risk-assessments", disputes.RiskAssessmentViewSet, basename="risk-assessment")
+router.register("case-parties", disputes.CasePartyViewSet, basename="case-party")
+router.register("issues", disputes.NegotiationIssueViewSet, basename="issue")
+router.register("positions", disputes.PositionViewSet, basename="position")
+router.register("team-members", disputes.TeamMemberViewSet, basename="team-member")
+router.register("shares", disputes.CaseShareViewSet, basename="share")
+router.register("sessions", sessions.SessionViewSet, basename="session")
+router.register("notes", sessions.NoteViewSet, basename="note")
+router.register("disclosures", sessions.DisclosureViewSet, basename="disclosure")
+router.register("consents", sessions.ConsentViewSet, basename="consent")
+router.register("shuttle-rounds", sessions.ShuttleRoundViewSet, basename="shuttle-round")
+router.register("action-items", sessions.ActionItemViewSet, basename="action-item")
+router.register("proposals", negotiations.ProposalViewSet, basename="proposal")
+router.register("agreements", agreements.AgreementViewSet, basename="agreement")
+router.register("agreement-versions", agreements.AgreementVersionViewSet, basename="agreement-version")
+router.register("signatories", agreements.SignatoryViewSet, basename="signatory")
+router.register("provisions", agreements.ProvisionViewSet, basename="provision")
+router.register("assessments", agreements.AssessmentViewSet, basename="assessment")
+router.register("notifications", reminders.NotificationViewSet, basename="notification")
+router.register("audit-events", audit.AuditEventViewSet, basename="audit-event")
 
 v1 = [
     path("organisation/", accounts.OrganisationView.as_view(), name="organisation"),
@@ -17,6 +41,11 @@ v1 = [
         webhooks.WebhookDeliveryViewSet.as_view({"get": "list"}),
         name="webhook-delivery-list",
     ),
+    path("disputes/<int:pk>/timeline/", disputes.DisputeTimelineView.as_view(), name="dispute-timeline"),
+    path("disputes/<int:pk>/current-texts/", negotiations.CurrentTextsView.as_view(), name="dispute-current-texts"),
+    path("issues/<int:pk>/thread/", negotiations.IssueThreadView.as_view(), name="issue-thread"),
+    path("agreements/<int:pk>/diff/", agreements.AgreementDiffView.as_view(), name="agreement-diff"),
+    path("rollups/", agreements.RollupView.as_view(), name="rollups"),
     *router.urls,
 ]
 

@@ -1,0 +1,173 @@
+"""Input fields and filters shared by the domain resources.
+
+Strict where DRF and django-filter are lenient: a naive datetime is a 400 (never read in the
+server's zone), an unknown choice or boolean is a 400 (never silently ignored), and an id is
+resolved through the caller's selectors, so another organisation's object is a 400 naming the
+field, exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+# "+" in an unencoded query string arrives as a space: "2026-01-01T00:00:00 02:00".
+_SPACE_OFFSET = re.compile(r" (\d{2}(:?\d{2})?)$")
+NAIVE_MESSAGE = _("Give the time zone: an offset such as +02:00, or Z for UTC.")
+
+
+def parse_aware(value: Any) -> dt.datetime | None:
+    """An aware datetime from an ISO 8601 string; None when it is not one; ValueError when naive."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = _SPACE_OFFSET.sub(r"+\1", value.strip())
+        try:
+            parsed = parse_datetime(text)
+        except ValueError:
+            return None
+        if parsed is None:
+            return None
+    else:
+        return None
+    if timezone.is_naive(parsed):
+        raise ValueError("naive")
+    return parsed
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset (or Z); a naive datetime is refused rather than guessed."""
+
+    default_error_messages = {
+        "naive": NAIVE_MESSAGE,
+        "invalid": _("Give an ISO 8601 date and time with its offset, e.g. 2026-03-02T09:00:00+03:00."),
+    }
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        try:
+            parsed = parse_aware(value)
+        except ValueError:
+            self.fail("naive")
+        if parsed is None:
+            self.fail("invalid")
+        return parsed.astimezone(dt.UTC)
+
+
+class AwareIsoDateTimeFormField(forms.Field):
+    default_error_messages = {
+        "invalid": _("Give an ISO 8601 date and time with its offset, e.g. 2026-03-02T09:00:00Z."),
+    }
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value in self.empty_values:
+            return None
+        try:
+            parsed = parse_aware(value)
+        except ValueError:
+            raise forms.ValidationError(NAIVE_MESSAGE, code="naive") from None
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeFilter(django_filters.Filter):
+    field_class = AwareIsoDateTimeFormField
+
+
+class _BooleanChoiceField(forms.TypedChoiceField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("null_label", None)
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        kwargs.setdefault("empty_value", None)
+        super().__init__(*args, **kwargs)
+
+
+class StrictBooleanFilter(django_filters.ChoiceFilter):
+    """``true`` or ``false``; anything else is a 400 (django-filter's BooleanFilter ignores it).
+
+    With ``method``, the method receives a bool.
+    """
+
+    field_class = _BooleanChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value is None or value == "":
+            return qs
+        return qs.filter(**{self.field_name: value})
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A positive integer id (a decimal or a word is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        super().__init__(*args, **kwargs)
+
+
+class FilterSet(django_filters.FilterSet):
+    """Every partner sync filters on ``updated_since``; subclasses point it at their column."""
+
+    updated_since = AwareDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text=_("Only rows changed at or after this moment (ISO 8601 with offset): incremental sync."),
+    )
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """Invalid filter values are a 400 problem (django-filter's default for DRF), with the field named."""
+
+
+# --- ids in bodies, resolved through the caller's selectors ------------------------------------------
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id looked up in a queryset built for the caller by a selector.
+
+    ``scope(actor) -> QuerySet``: whatever is out of the caller's reach does not exist, so the
+    answer for another organisation's id is the same 400 as for an id that was never used.
+    """
+
+    default_error_messages = {
+        "does_not_exist": _("No such object within your reach (id %(pk_value)s)."),
+        "incorrect_type": _("Give an integer id, not %(data_type)s."),
+    }
+
+    def __init__(self, model: type[Model], scope: Callable[[Any], QuerySet], **kwargs: Any) -> None:
+        self.scope = scope
+        # The empty queryset only tells the schema the model; lookups go through ``scope``.
+        kwargs.setdefault("queryset", model._default_manager.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        from apps.api.permissions import actor_of
+
+        request = self.context.get("request")
+        actor = actor_of(request) if request is not None else None
+        if actor is None:
+            return self.queryset.none()
+        return self.scope(actor)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
