@@ -225,6 +225,7 @@ class MediationSession(TimeStampedModel):
     virtual_link = models.URLField(_("virtual link"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
     status_reason = models.TextField(_("why postponed or cancelled"), blank=True)
+    # Readable by everyone who reads the dispute; empty for caucuses and shuttle visits (see constraints).
     summary = models.TextField(_("summary"), blank=True)
     outcomes = models.TextField(_("outcomes"), blank=True)
     shuttle_round = models.ForeignKey(
@@ -268,6 +269,12 @@ class MediationSession(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(party_replied_at__isnull=True) | Q(kind="shuttle_visit"),
                 name="session_reply_only_on_shuttle_visit",
+            ),
+            # What a party says alone with the mediator lives in notes, whose visibility guards it.
+            models.CheckConstraint(
+                condition=~Q(kind__in=["caucus", "shuttle_visit"]) | Q(summary="", outcomes=""),
+                name="session_private_has_no_summary",
+                violation_error_message=_("A caucus or a shuttle visit keeps its record in notes."),
             ),
             *[
                 models.CheckConstraint(

@@ -213,6 +213,17 @@ def _write_attendance(
     SessionTeamMember.objects.bulk_create([SessionTeamMember(session=session, user=u) for u in team])
 
 
+def _ensure_no_private_summary(kind: str, summary: str | None, outcomes: str | None) -> None:
+    """A caucus or a shuttle visit keeps its record in notes, which say who may know them. A summary
+    field would be read by everyone who reads the dispute (analysts, partners), so it stays empty."""
+    if kind in PRIVATE_KINDS and ((summary or "").strip() or (outcomes or "").strip()):
+        raise ApplicationError(
+            _("A caucus or a shuttle visit has no summary or outcomes: write them as notes, which are team-only "
+              "unless you say otherwise."),
+            field="summary" if (summary or "").strip() else "outcomes",
+        )
+
+
 def _lock(session: MediationSession) -> MediationSession:
     return MediationSession.objects.select_for_update().select_related("dispute").get(pk=session.pk)
 
@@ -271,6 +282,7 @@ def _session_create(
         raise ApplicationError(_("A session needs a title."), field="title")
     if status == Status.HELD and starts_at > timezone.now():
         raise ApplicationError(_("A session can be recorded as held only once it has started."), field="status")
+    _ensure_no_private_summary(kind, summary, outcomes)
     session = MediationSession(
         dispute=dispute, kind=kind, title=title[:300], starts_at=starts_at, ends_at=ends_at, time_zone=time_zone,
         status=status, venue=(venue or "").strip(), virtual_link=(virtual_link or "").strip(),
@@ -371,6 +383,7 @@ def session_update(*, actor: Actor, session: MediationSession, data: dict[str, A
         if not data["title"]:
             raise ApplicationError(_("A session needs a title."), field="title")
     session = _lock(session)
+    _ensure_no_private_summary(session.kind, data.get("summary"), data.get("outcomes"))
     session, before, after = model_update_or_raise(instance=session, fields=SESSION_FIELDS, data=data)
     if before:
         # Summaries and outcomes may quote what was said: the audit says which fields changed, not to what.
@@ -539,6 +552,7 @@ def session_mark_held(
     now = timezone.now()
     if session.starts_at > now:
         raise ApplicationError(_("A session can be marked as held only once it has started."), field="status")
+    _ensure_no_private_summary(session.kind, summary, outcomes)
     if party_replied is not None and session.kind != SessionKind.SHUTTLE_VISIT:
         raise ApplicationError(_("Only a shuttle visit records whether the party replied."), field="party_replied")
     session.status = Status.HELD
@@ -640,16 +654,16 @@ def shuttle_visit_record(
     party_replied: bool,
     title: str = "",
     venue: str = "",
-    summary: str = "",
     representatives: Sequence[Representative] | None = None,
     team_members: Sequence[User] | None = None,
 ) -> MediationSession:
-    """Record a visit that took place; ``party_replied`` False means the party still owes its answer."""
+    """Record a visit that took place; ``party_replied`` False means the party still owes its answer.
+    What was said goes into notes (team-only by default), not into the session."""
     return _session_create(
         actor=actor, dispute=shuttle_round.dispute, kind=SessionKind.SHUTTLE_VISIT, title=title,
         starts_at=starts_at, ends_at=ends_at, time_zone=time_zone, status=Status.HELD, parties=[case_party],
         representatives=representatives, team_members=team_members, agenda=_round_agenda(shuttle_round),
-        venue=venue, virtual_link="", round_number=None, shuttle_round=shuttle_round, summary=summary,
+        venue=venue, virtual_link="", round_number=None, shuttle_round=shuttle_round,
         party_replied=party_replied,
     )
 

@@ -268,3 +268,68 @@ def test_session_list_is_scoped_and_runs_in_one_query(w, django_assert_num_queri
         assert {r.dispute_id for r in rows} == {w.dispute.pk}
     assert list(selectors.session_list(actor=w.outsiders["other_org_admin"])) == []
     assert len(list(selectors.session_list(actor=w.outsiders["read_share_mediator"]))) == 12
+
+
+def test_a_caucus_keeps_no_summary_its_record_lives_in_notes(w):
+    caucus = services.session_record_held(actor=w.lead, dispute=w.dispute, kind=SessionKind.CAUCUS, title="A alone",
+                                          starts_at=w.past, ends_at=w.past + dt.timedelta(hours=1), time_zone="UTC",
+                                          parties=[w.a])
+    before = _counts()
+    with pytest.raises(ApplicationError, match="write them as notes") as exc:
+        services.session_update(actor=w.lead, session=caucus, data={"summary": "A would cede the valley"})
+    assert exc.value.field == "summary"
+    with pytest.raises(ApplicationError, match="write them as notes"):
+        services.session_record_held(actor=w.lead, dispute=w.dispute, kind=SessionKind.CAUCUS, title="x",
+                                     starts_at=w.past, ends_at=w.past + dt.timedelta(hours=1), time_zone="UTC",
+                                     parties=[w.b], outcomes="B agreed to a pause")
+    assert _counts() == before
+    assert MediationSession.objects.get(pk=caucus.pk).summary == ""
+    services.session_update(actor=w.lead, session=caucus, data={"venue": "Hotel annex"})
+    assert MediationSession.objects.get(pk=caucus.pk).venue == "Hotel annex"
+
+
+def test_the_session_page_loads_in_a_fixed_number_of_queries(w, django_assert_num_queries):
+    from apps.sessions.models import Visibility
+
+    s = services.session_record_held(actor=w.lead, dispute=w.dispute, kind=SessionKind.JOINT, title="Round",
+                                     starts_at=w.past, ends_at=w.past + dt.timedelta(hours=2), time_zone="UTC",
+                                     parties=[w.a, w.b], representatives=[w.rep_a], team_members=[w.lead.user],
+                                     agenda=[w.issue, w.issue2])
+    for n in (2, 8):
+        while s.notes.count() < n:
+            i = s.notes.count()
+            services.session_note_add(actor=w.lead, session=s, text=f"n{i}",
+                                      visibility=Visibility.TEAM if i % 2 else Visibility.PARTIES, parties=None
+                                      if i % 2 else [w.c])
+            services.action_item_create(actor=w.lead, session=s, description=f"a{i}", due_on=dt.date(2030, 1, i + 1),
+                                        owner_party=w.a)
+        # session, parties, representatives, team, agenda, notes, note parties, audit INSERT, actions, proposals
+        with django_assert_num_queries(10):
+            page = selectors.session_get_for_reader(actor=w.lead, session_id=s.pk)
+            assert len(page.notes_loaded) == n and len(page.action_items_loaded) == n
+            assert [a.issue.title for a in page.agenda_loaded] == ["Border demarcation", "Prisoner exchange"]
+            assert [r.representative.name for r in page.representatives_loaded] == ["Amina Rep"]
+            assert page.team_loaded[0].user == w.lead.user
+            assert all(n.parties_loaded[0].case_party.party.name for n in page.notes_loaded
+                       if n.visibility == Visibility.PARTIES)
+        with django_assert_num_queries(9):  # no team note read: no audit INSERT
+            page = selectors.session_get_for_reader(actor=w.outsiders["analyst"], session_id=s.pk)
+            assert len(page.notes_loaded) == n // 2
+    assert selectors.session_get_for_reader(actor=w.outsiders["other_org_admin"], session_id=s.pk) is None
+
+
+def test_session_webhooks_carry_ids_and_times_but_no_text(w):
+    from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    WebhookEndpoint.objects.create(organisation=w.dispute.organisation, url="https://example.org/h", secret="whsec_x",
+                                   events=["session.scheduled", "session.rescheduled", "session.cancelled",
+                                           "session.held"])
+    s = _schedule(w)
+    services.session_update(actor=w.lead, session=s, data={"summary": "Both sides will exchange maps"})
+    later = w.future + dt.timedelta(days=1)
+    services.session_reschedule(actor=w.lead, session=s, starts_at=later, ends_at=later + dt.timedelta(hours=1))
+    services.session_cancel(actor=w.lead, session=s, reason="Flights cancelled")
+    events = list(WebhookDelivery.objects.order_by("id").values_list("event", "payload"))
+    assert [e for e, _p in events] == ["session.scheduled", "session.rescheduled", "session.cancelled"]
+    assert events[1][1]["session"]["starts_at"] == later.astimezone(dt.UTC).isoformat()
+    assert all("maps" not in str(p) and "Flights" not in str(p) for _e, p in events)
