@@ -90,7 +90,7 @@ def claim(batch_size: int = 500, repeats: int = 7) -> dict:
     that leases the rows), timed inside a transaction that is rolled back, so every repeat claims
     the same due rows among all reminders."""
     now = timezone.now()
-    timings, claimed = [], 0
+    timings, selects, claimed = [], [], 0
     for _ in range(repeats):
         try:
             with transaction.atomic():
@@ -101,6 +101,17 @@ def claim(batch_size: int = 500, repeats: int = 7) -> dict:
                 raise _Rollback
         except _Rollback:
             pass
+        # The SELECT ... FOR UPDATE SKIP LOCKED alone, to tell it from the UPDATE that leases the rows.
+        with transaction.atomic():
+            t0 = time.perf_counter()
+            list(
+                Reminder.objects.select_for_update(skip_locked=True)
+                .filter(status__in=reminder_services.ACTIVE, next_attempt_at__lte=now)
+                .order_by("next_attempt_at")
+                .values_list("pk", "attempts")[:batch_size]
+            )
+            selects.append((time.perf_counter() - t0) * 1000)
+            transaction.set_rollback(True)
     with transaction.atomic(), connection.cursor() as cur:
         sql, params = _claim_sql(now, batch_size)
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -113,6 +124,7 @@ def claim(batch_size: int = 500, repeats: int = 7) -> dict:
     return {
         "batch_size": batch_size, "claimed": claimed, "reminders": total, "due": due,
         "ms_median": round(statistics.median(timings), 2), "ms_min": round(min(timings), 2),
+        "select_ms_median": round(statistics.median(selects), 2),
         "ms_all": [round(t, 2) for t in timings],
         "plan": plan, "index_scan": "Index Scan" in plan or "Index Only Scan" in plan,
     }
@@ -127,6 +139,31 @@ def dispatch(count: int, batch_size: int = 500) -> dict:
     )
     return {"enqueued": enqueued, "ids": ids, "started": started.isoformat(),
             "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def deliver_inprocess(count: int = 50) -> dict:
+    """reminder_deliver called in a loop in this one process (no broker): the service's own cost."""
+    now = timezone.now()
+    ids = list(
+        Reminder.objects.filter(status=Reminder.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at").values_list("pk", flat=True)[:count]
+    )
+    Reminder.objects.filter(pk__in=ids).update(status=Reminder.Status.SENDING, attempts=1)
+    outcomes: dict[str, int] = {}
+    with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
+        for pk in ids:
+            outcome = reminder_services.reminder_deliver(reminder_id=pk, now=now)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        seconds = time.perf_counter() - t0
+    return {
+        "reminders": len(ids), "outcomes": outcomes, "seconds": round(seconds, 3),
+        "per_second": round(len(ids) / seconds, 1) if seconds else None,
+        "queries_per_delivery": round(len(ctx.captured_queries) / max(1, len(ids)), 1),
+        "commits_per_delivery": round(
+            sum(1 for q in ctx.captured_queries if q["sql"].upper().startswith(("INSERT", "UPDATE", "RELEASE")))
+            / max(1, len(ids)), 1),
+    }
 
 
 def delivered(ids: list[int]) -> dict:
@@ -151,6 +188,8 @@ def main() -> None:
         result = claim(**arg)
     elif task == "dispatch":
         result = dispatch(**arg)
+    elif task == "deliver_inprocess":
+        result = deliver_inprocess(**arg)
     elif task == "delivered":
         result = delivered(**arg)
     else:
