@@ -41,3 +41,17 @@ def test_the_database_refuses_raw_sql_updates_and_deletes(org):
             with transaction.atomic():
                 cur.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "x.y.z"
+
+
+def test_audit_data_of_any_type_is_stored_as_json(org):
+    import datetime as dt
+
+    from django.utils.translation import gettext_lazy
+    from django_countries.fields import Country
+
+    event = audit_record(actor=None, action="parties.party.updated", target=org,
+                         before={"country": Country("KE"), "label": gettext_lazy("Closed")},
+                         after={"country": Country("ET"), "when": dt.date(2026, 5, 1)})
+    event.refresh_from_db()
+    assert event.before == {"country": "KE", "label": "Closed"}
+    assert event.after == {"country": "ET", "when": "2026-05-01"}
