@@ -250,3 +250,20 @@ def test_the_admin_site_never_lists_or_opens_a_team_note(w, rec, client):
         response = client.get(reverse(f"admin:mediation_sessions_{name}_changelist"))
         assert response.status_code == 200
         assert TEAM_WORDS not in response.content.decode()
+
+
+def test_has_team_access_answers_for_the_team_alone(w, rec):
+    assert selectors.has_team_access(actor=w.lead, dispute_id=w.dispute.pk)
+    assert selectors.has_team_access(actor=w.co, dispute_id=w.dispute.pk)
+    for who in OUTSIDER_NAMES:
+        assert not selectors.has_team_access(actor=w.outsiders[who], dispute_id=w.dispute.pk), who
+
+
+def test_the_ledger_of_a_proposal_is_readable_by_those_who_read_the_dispute(w, rec):
+    from tests.factories import ProposalFactory
+
+    p = ProposalFactory(issue=w.issue, tabled_by=w.a)
+    d = services.disclosure_record(actor=w.lead, to_party=w.b, proposal=p)
+    for actor in (w.lead, w.outsiders["analyst"], w.outsiders["read_share_mediator"]):
+        assert [x.pk for x in selectors.disclosure_list(actor=actor, proposal_id=p.pk)] == [d.pk]
+    assert list(selectors.disclosure_list(actor=w.outsiders["other_org_admin"], proposal_id=p.pk)) == []
