@@ -148,8 +148,8 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """
 
     default_error_messages = {
-        "does_not_exist": _("No such object within your reach (id %(pk_value)s)."),
-        "incorrect_type": _("Give an integer id, not %(data_type)s."),
+        "does_not_exist": _("No such object within your reach (id {pk_value})."),
+        "incorrect_type": _("Give an integer id, not {data_type}."),
     }
 
     def __init__(self, model: type[Model], scope: Callable[[Any], QuerySet], **kwargs: Any) -> None:

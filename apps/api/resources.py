@@ -50,13 +50,14 @@ class DomainViewSet(ResourceViewSet):
         in one transaction, answer with ``output(result)`` (default: the resource's serializer)."""
 
         def handler() -> Response:
-            data: dict[str, Any] = {}
-            if input_class is not None:
-                serializer = input_class(data=request.data, context=self.get_serializer_context())
-                serializer.is_valid(raise_exception=True)
-                data = dict(serializer.validated_data)
             with transaction.atomic():
+                # The object first: an id out of reach in the URL is a 404 whatever the body says.
                 instance = self.get_object()
+                data: dict[str, Any] = {}
+                if input_class is not None:
+                    serializer = input_class(data=request.data, context=self.get_serializer_context())
+                    serializer.is_valid(raise_exception=True)
+                    data = dict(serializer.validated_data)
                 result = do(instance, data)
             if status_code == status.HTTP_204_NO_CONTENT:
                 return Response(status=status_code)
