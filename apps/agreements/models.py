@@ -319,6 +319,13 @@ class Provision(TimeStampedModel):
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     # "ucdp:cease", "pax:Ce": which dataset flag produced the provision; the importer's key.
     source_code = models.CharField(_("dataset code"), max_length=40, blank=True)
+    # The latest assessment (by date, then by id), kept by a database trigger on the assessments
+    # (migration 0002), so lists, roll-ups and the overdue query read a column instead of
+    # looking up every provision's history; nothing in Python writes these two.
+    current_score = models.PositiveSmallIntegerField(
+        _("current score"), choices=ImplementationLevel.choices, null=True, blank=True, editable=False
+    )
+    current_assessed_on = models.DateField(_("last assessed on"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("provision")
@@ -333,14 +340,30 @@ class Provision(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["agreement", "source_code"], condition=~Q(source_code=""), name="provision_unique_source_code"
             ),
+            models.CheckConstraint(
+                condition=Q(current_score__isnull=True) | Q(current_score__gte=0, current_score__lte=3),
+                name="provision_current_score_0_3",
+            ),
         ]
         indexes = [
             models.Index(fields=["agreement", "category"], name="provision_agreement_category"),
-            models.Index(fields=["deadline"], condition=Q(deadline__isnull=False), name="provision_deadline"),
+            # The overdue query: a passed deadline and not fully implemented.
+            models.Index(fields=["deadline"],
+                         condition=Q(deadline__isnull=False) & (Q(current_score__isnull=True) | Q(current_score__lt=3)),
+                         name="provision_open_deadline"),
         ]
 
     def __str__(self) -> str:
         return f"{self.label} {self.text[:60]}".strip()
+
+    def save(self, *args, **kwargs):
+        # The current score belongs to the trigger: a full save of a stale instance must not undo it.
+        if self.pk is not None and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in ("current_score", "current_assessed_on")
+            ]
+        super().save(*args, **kwargs)
 
 
 class ImplementationAssessment(models.Model):

@@ -1,8 +1,8 @@
 """Reads of agreements and their implementation, scoped through apps/disputes/selectors.py.
 
 An agreement, its versions, signatories, provisions and assessments are visible exactly when
-the dispute is. The current score of a provision is its latest assessment, computed in the
-query (never cached on the row), and the roll-ups are single aggregate queries.
+the dispute is. A provision's current score is its latest assessment, which a database trigger
+keeps in ``Provision.current_score``; the roll-ups are single aggregate queries over it.
 """
 
 from __future__ import annotations
@@ -43,26 +43,20 @@ from apps.disputes.selectors import dispute_ids_visible
 from apps.parties.models import Party
 
 LEVELS = (0, 1, 2, 3)
+# Provisions of agreements that no longer bind anyone are never overdue.
+_ENDED = ("terminated", "superseded")
 
 
-def _latest(field: str, provision_ref: str = "pk") -> Subquery:
-    return Subquery(
-        ImplementationAssessment.objects.filter(provision=OuterRef(provision_ref))
-        .order_by("-assessed_on", "-id")
-        .values(field)[:1]
-    )
+def _overdue_q(today: dt.date) -> Q:
+    return Q(deadline__lt=today) & (Q(current_score__isnull=True) | Q(current_score__lt=3))
 
 
 def with_current_score(qs: QuerySet[Provision], *, today: dt.date | None = None) -> QuerySet[Provision]:
-    """Annotate current_score / current_assessed_on (the latest assessment) and is_overdue."""
+    """Annotate is_overdue: deadline passed and not fully implemented (``current_score`` is a column,
+    kept equal to the latest assessment by a trigger; see the Provision model)."""
     today = today or timezone.localdate()
-    qs = qs.annotate(current_score=_latest("score"), current_assessed_on=_latest("assessed_on"))
     return qs.annotate(
-        is_overdue=Case(
-            When(Q(deadline__lt=today) & (Q(current_score__isnull=True) | Q(current_score__lt=3)), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
+        is_overdue=Case(When(_overdue_q(today), then=Value(True)), default=Value(False), output_field=BooleanField())
     )
 
 
@@ -204,9 +198,10 @@ def provisions_overdue(
 
     Only agreements that still bind (not terminated or superseded) count.
     """
-    qs = provision_list(actor=actor, dispute_id=dispute_id, today=today).filter(
-        is_overdue=True
-    ).exclude(agreement__status__in=["terminated", "superseded"])
+    today = today or timezone.localdate()
+    qs = provision_list(actor=actor, dispute_id=dispute_id, today=today).filter(_overdue_q(today)).exclude(
+        agreement__status__in=_ENDED
+    )
     return qs.order_by("deadline", "id")
 
 
@@ -245,25 +240,26 @@ def implementation_rollup(
 
     One aggregate query. Each row holds ``total``, ``assessed``, ``not_assessed``,
     ``level_0``…``level_3`` (counts), ``share_0``…``share_3`` (of all provisions, 0–1),
-    ``mean_score`` (over assessed provisions; None when none is) and ``overdue``.
+    ``mean_score`` (over assessed provisions; None when none is) and ``overdue`` (deadline
+    passed, below 3 or never assessed, agreement still binding).
     """
-    qs = with_current_score(
-        Provision.objects.filter(agreement__dispute__in=dispute_ids_visible(actor=actor)), today=today
-    )
+    if by not in _GROUPS:
+        raise ValueError(f"unknown roll-up {by!r}")
+    today = today or timezone.localdate()
+    qs = Provision.objects.filter(agreement__dispute__in=dispute_ids_visible(actor=actor))
     if agreement_id:
         qs = qs.filter(agreement_id=agreement_id)
     if dispute_id:
         qs = qs.filter(agreement__dispute_id=dispute_id)
-    live = ~Q(agreement__status__in=["terminated", "superseded"])
     counts = {f"level_{n}": Count("pk", filter=Q(current_score=n)) for n in LEVELS}
     qs = (
         qs.order_by()
         .values(*_GROUPS[by])
         .annotate(
             total=Count("pk"),
-            assessed=Count("pk", filter=Q(current_score__isnull=False)),
+            assessed=Count("current_score"),
             mean_score=Avg(Cast("current_score", FloatField())),
-            overdue=Count("pk", filter=Q(is_overdue=True) & live),
+            overdue=Count("pk", filter=_overdue_q(today) & ~Q(agreement__status__in=_ENDED)),
             **counts,
         )
         .annotate(
@@ -273,4 +269,3 @@ def implementation_rollup(
         .order_by(*_GROUPS[by])
     )
     return list(qs)
-
