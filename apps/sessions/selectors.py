@@ -597,25 +597,32 @@ def dispute_timeline(
 
 
 def _timeline_load(actor: Actor, ids: dict[int, list[int]], on_team: bool) -> dict[int, dict[int, Any]]:
+    # Labels (author_label, by_label, disclosed_by_label) stand in for the users; long texts that a
+    # timeline row never shows stay in the database.
+    session_texts = ("summary", "outcomes", "status_reason")
+
     def notes(pks: list[int]) -> QuerySet:
         # Marked for the reader: fetching the page's notes audits the team notes among them.
         qs = SessionNote.objects.for_reader(actor, via="timeline").filter(pk__in=pks)
         if not on_team:
             qs = qs.exclude(visibility=TEAM)  # belt and braces: the keys query already left them out
-        return qs.select_related("author", "session", "source_party__party")
+        return qs.select_related("session", "source_party__party").defer(
+            *(f"session__{f}" for f in session_texts)
+        )
 
     loaders: dict[str, Any] = {
-        "stage_change": lambda pks: StageChange.objects.filter(pk__in=pks).select_related("by"),
+        "stage_change": lambda pks: StageChange.objects.filter(pk__in=pks),
         "session": lambda pks: MediationSession.objects.filter(pk__in=pks).annotate(party_names=_party_names()),
         "note": notes,
-        "disclosure": lambda pks: Disclosure.objects.filter(pk__in=pks).select_related(
-            "to_party__party", "session", "proposal", "disclosed_by"
-        ),
-        "proposal": lambda pks: Proposal.objects.filter(pk__in=pks).select_related(
-            "issue", "tabled_by__party", "tabled_in"
-        ),
+        "disclosure": lambda pks: Disclosure.objects.filter(pk__in=pks)
+        .select_related("to_party__party", "session", "proposal")
+        .defer("proposal__text", "proposal__concessions", *(f"session__{f}" for f in session_texts)),
+        "proposal": lambda pks: Proposal.objects.filter(pk__in=pks)
+        .select_related("issue", "tabled_by__party", "tabled_in")
+        .defer(*(f"tabled_in__{f}" for f in session_texts)),
         "action_item": lambda pks: ActionItem.objects.filter(pk__in=pks)
         .select_related("owner_user", "owner_party__party", "session")
+        .defer("owner_user__password", *(f"session__{f}" for f in session_texts))
         .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField())),
     }
     out: dict[int, dict[int, Any]] = {}
