@@ -172,3 +172,19 @@ def test_import_reuses_a_party_the_organisation_already_has(tmp_path, world, org
     restored = Dispute.objects.get(organisation=target)
     assert restored.case_parties.filter(party=existing).exists()
     assert Party.objects.filter(organisation=target).count() == 3
+
+
+@pytest.mark.parametrize("extra", [1, 12])
+def test_the_export_runs_a_fixed_number_of_queries(world, org, django_assert_num_queries, extra):
+    from apps.accounts.actors import Actor
+    from apps.operations.archive import dispute_archive_build
+    from tests.factories import ActionItemFactory, MediationSessionFactory, SessionNoteFactory
+
+    for _ in range(extra):
+        session = MediationSessionFactory(dispute=world.dispute)
+        SessionNoteFactory(session=session, visibility="team")
+        ActionItemFactory(session=session, owner_user=world.officer)
+    actor = Actor.for_membership(Membership.objects.get(user=world.lead, organisation=org))
+    with django_assert_num_queries(43):
+        archive = dispute_archive_build(actor=actor, dispute=world.dispute)
+    assert len(archive["sessions"]) == 2 + extra
