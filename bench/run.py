@@ -13,7 +13,7 @@
 5. queries per request at page sizes 10 and 200, the reminder dispatcher (claim of 500 among all
    reminders, its plan, deliveries per second with one Celery worker), the UCDP importer, and
    the web workers' peak RSS;
-6. bench/results/latest.json and latest.md, and the table on stdout.
+6. bench/results/latest.json and latest.md (quick.json and quick.md with --quick), and the table on stdout.
 
 Traffic goes to 127.0.0.1 only, each round is bounded in time, and every process started here is
 stopped on the way out (also on Ctrl-C or an error).
@@ -656,7 +656,7 @@ def summarise(rounds: list[dict]) -> dict:
 
 def deliveries(procs: Processes, env: dict, logs: Path, *, quick: bool) -> dict:
     """Deliveries per second by one Celery worker (solo pool): dispatch N due reminders, wait for them."""
-    count = 200 if quick else 1000
+    count = 100 if quick else 1000
     worker = procs.start("celery worker", [
         PY, "-m", "celery", "-A", "peacecase", "worker", "--pool=solo", "--concurrency=1", "--loglevel=WARNING",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
@@ -843,11 +843,13 @@ def markdown(r: dict) -> str:
 def write_results(r: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     r["verdicts"] = [{"target": t, "figure": f, "verdict": v} for t, f, v in verdicts(r)]
-    (RESULTS / "latest.json").write_text(json.dumps(r, indent=2, default=str) + "\n")
+    # A quick run is for development: it must not replace the full run's figures that the README shows.
+    stem = "quick" if r["quick"] else "latest"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(r, indent=2, default=str) + "\n")
     md = markdown(r)
-    (RESULTS / "latest.md").write_text(md)
+    (RESULTS / f"{stem}.md").write_text(md)
     print("\n" + md)
-    log(f"written {RESULTS / 'latest.json'} and {RESULTS / 'latest.md'}")
+    log(f"written {RESULTS / f'{stem}.json'} and {RESULTS / f'{stem}.md'}")
 
 
 if __name__ == "__main__":
