@@ -179,6 +179,15 @@ def recreate_database(admin_url: str) -> None:
     conn.close()
 
 
+def drop_database(admin_url: str) -> None:
+    conn = psycopg2.connect(admin_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [DB_NAME])
+        cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+    conn.close()
+
+
 def flush_redis(redis_url: str) -> None:
     import redis
 
@@ -449,7 +458,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tenth of the data and short rounds (< 2 minutes)")
     parser.add_argument("--round-seconds", type=float, help="seconds per load round (default 12, quick 2)")
-    parser.add_argument("--keep-db", action="store_true", help="leave peacecase_bench in place afterwards")
+    parser.add_argument("--keep-db", action="store_true",
+                        help="leave peacecase_bench and Redis db 9 in place afterwards (for profiling)")
     args = parser.parse_args()
     factor = 0.1 if args.quick else 1.0
     round_s = args.round_seconds or (2.0 if args.quick else 12.0)
@@ -601,6 +611,8 @@ def main() -> int:
         if svc and not args.keep_db:
             with contextlib.suppress(Exception):
                 flush_redis(svc["redis"])
+            with contextlib.suppress(Exception):
+                drop_database(svc["admin"])
     results["total_seconds"] = round(time.monotonic() - started, 1)
     write_results(results)
     return status
