@@ -655,6 +655,14 @@ class DatasetIndex:
         ):
             self.case_roles[dispute_id][party_id] = role
 
+    def snapshot(self) -> tuple[dict[str, Party], dict[int, dict[int, str]]]:
+        return dict(self.parties), {k: dict(v) for k, v in self.case_roles.items()}
+
+    def restore(self, snapshot: tuple[dict[str, Party], dict[int, dict[int, str]]]) -> None:
+        """Back to a snapshot taken before a savepoint that was rolled back."""
+        parties, case_roles = snapshot
+        self.parties, self.case_roles = dict(parties), {k: dict(v) for k, v in case_roles.items()}
+
     def find(self, imported: ImportedParty) -> Party | None:
         for key in (normalise_name(imported.name), *(normalise_name(a) for a in imported.aliases)):
             if key in self.parties:
@@ -666,7 +674,7 @@ class DatasetIndex:
 class ImportOutcome:
     agreement: Agreement
     outcome: str  # "created", "updated" or "unchanged"
-    parties_created: int = 0
+    parties_created: int = 0  # on the first outcome of a batch: the parties the batch created
 
 
 def _audit_events(
@@ -687,68 +695,92 @@ def _audit_events(
     ]
 
 
+@dataclass
+class ImportItem:
+    """One dataset row to write: its record, the dispute it goes into, the agreement it may update."""
+
+    record: ImportedAgreement
+    dispute: Dispute
+    existing: Agreement | None = None
+
+    @property
+    def target(self) -> Dispute:
+        return self.existing.dispute if self.existing is not None else self.dispute
+
+    @property
+    def own(self) -> bool:
+        """Whether this dataset created the agreement (else it only adds its id to another's)."""
+        return self.existing is None or self.existing.import_source == self.record.source
+
+
 def _import_parties(
-    *, actor: Actor, dispute: Dispute, wanted: list[tuple[ImportedParty, str]], index: DatasetIndex,
-    events: list[AuditEvent],
-) -> tuple[list[Party], int]:
-    """Find or create each party (by normalised name or alias) and make it a case party of the dispute.
+    *, actor: Actor, items: list[ImportItem], index: DatasetIndex, events: list[AuditEvent]
+) -> tuple[list[list[Party]], int]:
+    """Find or create each row's parties (by normalised name or alias) and make them case parties.
 
     The same rules as parties.services.party_create and disputes.services.case_party_add
     (one party per normalised name in the organisation; a party joins a dispute once, in the
     dispute's organisation), applied in bulk: per-party service calls made a whole-dataset
     import several times slower than its budget.
     """
-    resolved: list[Party] = []
+    per_item: list[list[Party]] = []
+    wanted_roles: list[list[str]] = []
     new_parties: list[Party] = []
-    for imported, _role in wanted:
-        party = index.find(imported)
-        if party is None:
-            name = _squash(imported.name)[:300]
-            if not name or imported.kind not in Party.Kind.values:
-                raise ApplicationError(_("A party needs a name and a known kind."), field="parties")
-            aliases = list(dict.fromkeys(a for a in (_squash(x)[:300] for x in imported.aliases) if a))
-            party = Party(
-                organisation=index.organisation, kind=imported.kind, name=name, aliases=aliases,
-                normalised_name=normalise_name(name), normalised_aliases=[normalise_name(a) for a in aliases],
-                country=(imported.country or "").upper(),
-            )
-            new_parties.append(party)
-            for key in (party.normalised_name, *party.normalised_aliases):
-                index.parties.setdefault(key, party)
-        resolved.append(party)
+    for item in items:
+        record = item.record
+        wanted = [] if not item.own else (
+            [(p, CaseParty.Role.CONFLICT_PARTY) for p in record.conflict_parties]
+            + [(p, CaseParty.Role.THIRD_PARTY) for p in record.witnesses]
+            + [(p, CaseParty.Role.THIRD_PARTY) for p in record.third_parties]
+        )
+        resolved = []
+        for imported, _role in wanted:
+            party = index.find(imported)
+            if party is None:
+                name = _squash(imported.name)[:300]
+                if not name or imported.kind not in Party.Kind.values:
+                    raise ApplicationError(_("A party needs a name and a known kind."), field="parties")
+                aliases = list(dict.fromkeys(a for a in (_squash(x)[:300] for x in imported.aliases) if a))
+                party = Party(
+                    organisation=index.organisation, kind=imported.kind, name=name, aliases=aliases,
+                    normalised_name=normalise_name(name), normalised_aliases=[normalise_name(a) for a in aliases],
+                    country=(imported.country or "").upper(),
+                )
+                new_parties.append(party)
+                for key in (party.normalised_name, *party.normalised_aliases):
+                    index.parties.setdefault(key, party)
+            resolved.append(party)
+        per_item.append(resolved)
+        wanted_roles.append([role for _p, role in wanted])
     Party.objects.bulk_create(new_parties)
     events += _audit_events(actor, "parties.party.created",
                             [(p, {"name": p.name, "kind": p.kind, "country": p.country, "source": "dataset import"})
                              for p in new_parties],
                             organisation=index.organisation, dispute_id=None)
 
-    roles = index.case_roles.setdefault(dispute.pk, {})
     new_case_parties: list[CaseParty] = []
-    for party, (_imported, role) in zip(resolved, wanted, strict=True):
-        if party.organisation_id != dispute.organisation_id:
-            raise ApplicationError(_("The party must belong to the dispute's organisation."), field="parties")
-        if party.pk not in roles:
-            roles[party.pk] = role
-            new_case_parties.append(CaseParty(dispute=dispute, party=party, role=role))
+    for item, parties, roles_wanted in zip(items, per_item, wanted_roles, strict=True):
+        dispute = item.target
+        roles = index.case_roles.setdefault(dispute.pk, {})
+        for party, role in zip(parties, roles_wanted, strict=True):
+            if party.organisation_id != dispute.organisation_id:
+                raise ApplicationError(_("The party must belong to the dispute's organisation."), field="parties")
+            if party.pk not in roles:
+                roles[party.pk] = role
+                new_case_parties.append(CaseParty(dispute=dispute, party=party, role=role))
     CaseParty.objects.bulk_create(new_case_parties)
-    events += _audit_events(actor, "disputes.case_party.added",
-                            [(cp, {"party": cp.party_id, "role": cp.role, "source": "dataset import"})
-                             for cp in new_case_parties],
-                            organisation=index.organisation, dispute_id=dispute.pk)
-    return resolved, len(new_parties)
+    for cp in new_case_parties:
+        events += _audit_events(actor, "disputes.case_party.added",
+                                [(cp, {"party": cp.party_id, "role": cp.role, "source": "dataset import"})],
+                                organisation=index.organisation, dispute_id=cp.dispute_id)
+    return per_item, len(new_parties)
 
 
 @transaction.atomic
-def agreement_import_upsert(
-    *,
-    actor: Actor,
-    dispute: Dispute,
-    record: ImportedAgreement,
-    existing: Agreement | None,
-    index: DatasetIndex,
-) -> ImportOutcome:
-    """Create or refresh an agreement from a public dataset, with its parties, signatories and provisions.
+def agreement_import_batch(*, actor: Actor, items: list[ImportItem], index: DatasetIndex) -> list[ImportOutcome]:
+    """Create or refresh agreements from a public dataset, with their parties, signatories and provisions.
 
+    All or nothing for the batch (callers retry a failed batch row by row to find the bad row).
     The dataset is the evidence of what happened, so a signed agreement is stored as signed
     without the signing workflow (which needs the signatories as case parties and a text;
     the datasets give neither reliably) and without an ``agreement.signed`` webhook: nothing
@@ -757,86 +789,90 @@ def agreement_import_upsert(
     parties are only added, never removed. An agreement another dataset created (matched
     by the cross-reference) only gets this dataset's id.
     """
-    target = existing.dispute if existing is not None else dispute
-    ensure_can_write(actor=actor, dispute=target)
-    id_field = EXTERNAL_ID_FIELD[record.source]
-    own = existing is None or existing.import_source == record.source
-    organisation = index.organisation
+    checked: set[int] = set()
+    for item in items:
+        if item.target.pk not in checked:
+            ensure_can_write(actor=actor, dispute=item.target)
+            checked.add(item.target.pk)
+        if item.existing is None and item.dispute.organisation_id != index.organisation.pk:
+            raise ApplicationError(_("The dispute belongs to another organisation."), field="dispute")
     events: list[AuditEvent] = []
-    parties_created = 0
-    signatories: list[tuple[Party, str]] = []
-    third_parties: list[Party] = []
-    if own:
-        wanted = (
-            [(p, CaseParty.Role.CONFLICT_PARTY) for p in record.conflict_parties]
-            + [(p, CaseParty.Role.THIRD_PARTY) for p in record.witnesses]
-            + [(p, CaseParty.Role.THIRD_PARTY) for p in record.third_parties]
-        )
-        parties, parties_created = _import_parties(actor=actor, dispute=target, wanted=wanted, index=index,
-                                                   events=events)
-        n_conflict, n_witness = len(record.conflict_parties), len(record.witnesses)
-        signatories = [(p, Signatory.Role.SIGNATORY) for p in parties[:n_conflict]] + [
-            (p, Signatory.Role.WITNESS) for p in parties[n_conflict : n_conflict + n_witness]
-        ]
-        third_parties = parties[n_conflict + n_witness :]
-    values: dict[str, Any] = {
+    parties_per_item, parties_created = _import_parties(actor=actor, items=items, index=index, events=events)
+    outcomes: list[ImportOutcome] = []
+    new_agreements: list[Agreement] = []
+    children: list[tuple[Agreement, ImportItem, list[Party], bool]] = []
+    updated: list[tuple[Agreement, dict[str, Any], dict[str, Any]]] = []
+    for item, parties in zip(items, parties_per_item, strict=True):
+        record = item.record
+        id_field = EXTERNAL_ID_FIELD[record.source]
+        values = _imported_values(record)
+        if item.existing is None:
+            agreement = Agreement(organisation=index.organisation, dispute=item.dispute, status=record.status,
+                                  import_source=record.source, **values, **{id_field: record.external_id})
+            if record.source == "pax" and record.cross_ucdp_paid:
+                agreement.ucdp_paid = record.cross_ucdp_paid
+            if record.status == AgreementStatus.IN_FORCE:
+                agreement.in_force_on = record.signed_on
+            if record.status == AgreementStatus.TERMINATED:
+                agreement.ended_on = record.ended_on
+            _clean_fields(agreement)
+            new_agreements.append(agreement)
+            children.append((agreement, item, parties, True))
+            outcomes.append(ImportOutcome(agreement, "created"))
+            continue
+        agreement = item.existing
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if getattr(agreement, id_field) != record.external_id:
+            before[id_field], after[id_field] = getattr(agreement, id_field), record.external_id
+            setattr(agreement, id_field, record.external_id)
+        if item.own:
+            for name, value in values.items():
+                if getattr(agreement, name) != value:
+                    before[name], after[name] = getattr(agreement, name), value
+                    setattr(agreement, name, value)
+            if record.ended and agreement.status in (AgreementStatus.SIGNED, AgreementStatus.IN_FORCE):
+                before["status"], after["status"] = agreement.status, AgreementStatus.TERMINATED
+                agreement.status, agreement.ended_on = AgreementStatus.TERMINATED, record.ended_on
+                after["ended_on"] = record.ended_on
+            children.append((agreement, item, parties, False))
+        if before:
+            _clean_fields(agreement)
+            agreement.save()
+        updated.append((agreement, before, after))
+        outcomes.append(ImportOutcome(agreement, "unchanged"))
+    Agreement.objects.bulk_create(new_agreements)
+    added = _import_children(children)
+    for outcome in outcomes:
+        agreement = outcome.agreement
+        if outcome.outcome == "created":
+            record = next(i.record for a, i, _p, _f in children if a is agreement)
+            events += _audit_events(
+                actor, "agreements.agreement.imported",
+                [(agreement, {"source": record.source, EXTERNAL_ID_FIELD[record.source]: record.external_id,
+                              "status": record.status, "signatories": len(added[id(agreement)]["signatories_added"]),
+                              "provisions": len(record.provisions)})],
+                organisation=index.organisation, dispute_id=agreement.dispute_id,
+            )
+    for agreement, before, after in updated:
+        after.update({k: v for k, v in added.get(id(agreement), {}).items() if v})
+        if before or after:
+            events += _audit_events(actor, "agreements.agreement.import_updated", [(agreement, after)],
+                                    organisation=index.organisation, dispute_id=agreement.dispute_id, before=before)
+            next(o for o in outcomes if o.agreement is agreement).outcome = "updated"
+    AuditEvent.objects.bulk_create(events)
+    if outcomes:
+        outcomes[0].parties_created = parties_created
+    return outcomes
+
+
+def _imported_values(record: ImportedAgreement) -> dict[str, Any]:
+    return {
         "title": record.title, "type": record.type, "summary": record.summary, "signed_on": record.signed_on,
         "signed_on_precision": record.signed_on_precision, "place": record.place, "languages": record.languages,
         "source_url": record.source_url, "signatories_text": record.signatories_text,
         "third_parties_text": record.third_parties_text,
     }
-    if existing is None:
-        if dispute.organisation_id != organisation.pk:
-            raise ApplicationError(_("The dispute belongs to another organisation."), field="dispute")
-        agreement = Agreement(
-            organisation=organisation, dispute=dispute, status=record.status,
-            import_source=record.source, **values, **{id_field: record.external_id},
-        )
-        if record.source == "pax" and record.cross_ucdp_paid:
-            agreement.ucdp_paid = record.cross_ucdp_paid
-        if record.status == AgreementStatus.IN_FORCE:
-            agreement.in_force_on = record.signed_on
-        if record.status == AgreementStatus.TERMINATED:
-            agreement.ended_on = record.ended_on
-        _clean_fields(agreement)
-        agreement.save()
-        _import_children(agreement=agreement, record=record, signatories=signatories, third_parties=third_parties,
-                         fresh=True)
-        events += _audit_events(
-            actor, "agreements.agreement.imported",
-            [(agreement, {"source": record.source, id_field: record.external_id, "status": record.status,
-                          "signatories": len(signatories), "provisions": len(record.provisions)})],
-            organisation=organisation, dispute_id=dispute.pk,
-        )
-        AuditEvent.objects.bulk_create(events)
-        return ImportOutcome(agreement, "created", parties_created)
-
-    agreement = existing
-    before: dict[str, Any] = {}
-    after: dict[str, Any] = {}
-    if getattr(agreement, id_field) != record.external_id:
-        before[id_field], after[id_field] = getattr(agreement, id_field), record.external_id
-        setattr(agreement, id_field, record.external_id)
-    if own:
-        for name, value in values.items():
-            if getattr(agreement, name) != value:
-                before[name], after[name] = getattr(agreement, name), value
-                setattr(agreement, name, value)
-        if record.ended and agreement.status in (AgreementStatus.SIGNED, AgreementStatus.IN_FORCE):
-            before["status"], after["status"] = agreement.status, AgreementStatus.TERMINATED
-            agreement.status, agreement.ended_on = AgreementStatus.TERMINATED, record.ended_on
-            after["ended_on"] = record.ended_on
-        added = _import_children(agreement=agreement, record=record, signatories=signatories,
-                                 third_parties=third_parties)
-        after.update({k: v for k, v in added.items() if v})
-    if before:
-        _clean_fields(agreement)
-        agreement.save()
-    if before or after:
-        events += _audit_events(actor, "agreements.agreement.import_updated", [(agreement, after)],
-                                organisation=organisation, dispute_id=agreement.dispute_id, before=before)
-    AuditEvent.objects.bulk_create(events)
-    return ImportOutcome(agreement, "updated" if before or after else "unchanged", parties_created)
 
 
 def _clean_fields(agreement: Agreement) -> None:
@@ -851,41 +887,61 @@ def _clean_fields(agreement: Agreement) -> None:
 
 
 def _import_children(
-    *, agreement: Agreement, record: ImportedAgreement, signatories: list[tuple[Party, str]],
-    third_parties: list[Party], fresh: bool = False,
-) -> dict[str, Any]:
-    """Add the signatories, provisions and third parties the agreement lacks; returns what changed."""
-    have_signatories = set() if fresh else {(s.party_id, s.role) for s in agreement.signatories.all()}
-    new_signatories = []
-    for party, role in signatories:
-        if (party.pk, role) not in have_signatories:
-            have_signatories.add((party.pk, role))
-            new_signatories.append(Signatory(agreement=agreement, party=party, role=role, signed_on=record.signed_on,
-                                             place=record.place))
+    children: list[tuple[Agreement, ImportItem, list[Party], bool]],
+) -> dict[int, dict[str, Any]]:
+    """Add the signatories, provisions and third parties each agreement lacks, in three INSERTs for
+    all of them; returns what changed, by id() of the agreement."""
+    new_signatories: list[Signatory] = []
+    new_provisions: list[Provision] = []
+    changed_provisions: list[Provision] = []
+    new_third: list[Any] = []
+    through = Agreement.third_parties.through
+    changes: dict[int, dict[str, Any]] = {}
+    for agreement, item, parties, fresh in children:
+        record = item.record
+        n_conflict, n_witness = len(record.conflict_parties), len(record.witnesses)
+        signatories = [(p, Signatory.Role.SIGNATORY) for p in parties[:n_conflict]] + [
+            (p, Signatory.Role.WITNESS) for p in parties[n_conflict : n_conflict + n_witness]
+        ]
+        third_parties = parties[n_conflict + n_witness :]
+        have_signatories = set() if fresh else {(s.party_id, s.role) for s in agreement.signatories.all()}
+        sig_added = []
+        for party, role in signatories:
+            if (party.pk, role) not in have_signatories:
+                have_signatories.add((party.pk, role))
+                sig_added.append(Signatory(agreement=agreement, party=party, role=role, signed_on=record.signed_on,
+                                           place=record.place))
+        have = {} if fresh else {p.source_code: p for p in agreement.provisions.all() if p.source_code}
+        prov_added, prov_changed = [], []
+        for order, provision_item in enumerate(record.provisions, start=1):
+            provision = have.get(provision_item.source_code)
+            if provision is None:
+                prov_added.append(Provision(agreement=agreement, label=provision_item.label, order=order,
+                                            text=provision_item.text, category=provision_item.category,
+                                            source_code=provision_item.source_code))
+            elif (provision.category, provision.text) != (provision_item.category, provision_item.text):
+                provision.category, provision.text = provision_item.category, provision_item.text
+                provision.updated_at = timezone.now()
+                prov_changed.append(provision)
+        have_third = set() if fresh else {p.pk for p in agreement.third_parties.all()}
+        third_added = [p for p in dict.fromkeys(third_parties) if p.pk not in have_third]
+        new_signatories += sig_added
+        new_provisions += prov_added
+        changed_provisions += prov_changed
+        new_third += [(agreement, p) for p in third_added]
+        changes[id(agreement)] = {
+            "signatories_added": [(s.party, s.role) for s in sig_added],
+            "provisions_added": [p.source_code for p in prov_added],
+            "provisions_changed": [p.source_code for p in prov_changed],
+            "third_parties_added": list(third_added),
+        }
     Signatory.objects.bulk_create(new_signatories)
-
-    have = {} if fresh else {p.source_code: p for p in agreement.provisions.all() if p.source_code}
-    new_provisions, changed_provisions = [], []
-    for order, item in enumerate(record.provisions, start=1):
-        provision = have.get(item.source_code)
-        if provision is None:
-            new_provisions.append(Provision(agreement=agreement, label=item.label, order=order, text=item.text,
-                                            category=item.category, source_code=item.source_code))
-        elif (provision.category, provision.text) != (item.category, item.text):
-            provision.category, provision.text, provision.updated_at = item.category, item.text, timezone.now()
-            changed_provisions.append(provision)
     Provision.objects.bulk_create(new_provisions)
     if changed_provisions:
         Provision.objects.bulk_update(changed_provisions, ["category", "text", "updated_at"])
-
-    have_third = set() if fresh else {p.pk for p in agreement.third_parties.all()}
-    new_third = [p for p in dict.fromkeys(third_parties) if p.pk not in have_third]
-    if new_third:
-        through = Agreement.third_parties.through
-        through.objects.bulk_create([through(agreement_id=agreement.pk, party_id=p.pk) for p in new_third])
-    return {
-        "signatories_added": [(s.party_id, s.role) for s in new_signatories],
-        "provisions_added": [p.source_code for p in new_provisions],
-        "provisions_changed": [p.source_code for p in changed_provisions],
-        "third_parties_added": [p.pk for p in new_third],
-    }
+    through.objects.bulk_create([through(agreement_id=a.pk, party_id=p.pk) for a, p in new_third])
+    # Ids for the audit trail, now that every row has one.
+    for change in changes.values():
+        change["signatories_added"] = [(party.pk, role) for party, role in change["signatories_added"]]
+        change["third_parties_added"] = [p.pk for p in change["third_parties_added"]]
+    return changes

@@ -18,7 +18,6 @@ import csv
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +30,13 @@ from apps.accounts.models import Membership, Organisation, User
 from apps.agreements.importers import pax, ucdp
 from apps.agreements.importers.records import ImportedAgreement, RowError
 from apps.agreements.models import Agreement
-from apps.agreements.services import EXTERNAL_ID_FIELD, DatasetIndex, agreement_import_upsert
+from apps.agreements.services import (
+    EXTERNAL_ID_FIELD,
+    DatasetIndex,
+    ImportItem,
+    ImportOutcome,
+    agreement_import_batch,
+)
 from apps.common.errors import ApplicationError
 from apps.disputes.models import ClosureReason, Dispute, Stage
 from apps.disputes.services import dispute_change_stage, dispute_open
@@ -41,6 +46,8 @@ FORMATS: dict[str, tuple[tuple[str, ...], Callable[..., ImportedAgreement]]] = {
     "pax": (pax.REQUIRED, pax.parse_row),
 }
 DISPUTE_KEY_FIELD = {"ucdp": "ucdp_conflict_id", "pax": "pax_process_id"}
+# Rows written per savepoint; a failing batch is retried row by row.
+BATCH = 100
 
 
 class FileError(Exception):
@@ -154,8 +161,8 @@ class Importer:
                 report.error(line, str(exc))
         with transaction.atomic():
             self._load(records)
-            for record in records:
-                self._write(record)
+            for start in range(0, len(records), BATCH):
+                self._write_batch(records[start : start + BATCH])
             self._close_finished()
             if self.dry_run:
                 transaction.set_rollback(True)
@@ -199,50 +206,91 @@ class Importer:
 
     # --- one row ------------------------------------------------------------------------------
 
-    def _existing(self, record: ImportedAgreement) -> Agreement | None:
+    def _existing(self, record: ImportedAgreement, claimed: set[int]) -> Agreement | None:
+        """The agreement this row updates: by its own id, else by the other dataset's id it cites.
+
+        A cited agreement that another row of this dataset already claimed (PA-X cites some UCDP
+        agreements twice) is not this row's: the row becomes its own agreement, without the citation.
+        """
         found = self.agreements.get(record.external_id)
         if found is not None or not record.cross_ucdp_paid:
             return found
         found = self.by_ucdp.get(record.cross_ucdp_paid)
-        if found is not None and getattr(found, self.id_field) not in ("", record.external_id):
-            # Another row of this dataset already claimed that agreement: this row is its own.
+        if found is None:
+            return None
+        if getattr(found, self.id_field) not in ("", record.external_id) or found.pk in claimed:
             record.cross_ucdp_paid = ""
             return None
+        claimed.add(found.pk)
         return found
 
-    def _write(self, record: ImportedAgreement) -> None:
-        existing = self._existing(record)
-        key = record.dispute.key
-        creating = existing is None and key not in self.disputes
+    def _write_batch(self, records: list[ImportedAgreement]) -> None:
+        """Write a batch in one savepoint; if anything in it fails, write its rows one by one to
+        find and report the bad ones (each in its own savepoint, so no row is half-written)."""
+        snapshot = self.index.snapshot()
         try:
-            # The upsert service is atomic (a savepoint here); a row that also opens its dispute
-            # needs one savepoint around both, so a failed row leaves no empty dispute behind.
-            with transaction.atomic() if creating else nullcontext():
-                dispute = existing.dispute if existing is not None else self._dispute(record)
-                result = agreement_import_upsert(
-                    actor=self.actor, dispute=dispute, record=record, existing=existing, index=self.index
-                )
+            with transaction.atomic():
+                results = self._write_rows(records)
+        except (ApplicationError, ValidationError, DatabaseError):
+            self._forget(snapshot)
+            for record in records:
+                self._write_one(record)
+            return
+        self._count(results)
+
+    def _write_one(self, record: ImportedAgreement) -> None:
+        snapshot = self.index.snapshot()
+        try:
+            with transaction.atomic():
+                results = self._write_rows([record])
         except (ApplicationError, ValidationError, DatabaseError) as exc:
-            if creating:
-                self.disputes.pop(key, None)
-                if self.created_disputes.pop(key, None) is not None:
-                    self.report.disputes_created -= 1
-            # The savepoint undid the row's parties and case parties: read them again.
-            self.index = DatasetIndex.load(self.organisation, self._known_dispute_ids())
+            self._forget(snapshot)
             reason = getattr(exc, "message", None) or (exc.messages[0] if isinstance(exc, ValidationError) else exc)
             self.report.error(record.line, f"{self.id_field} {record.external_id}: {str(reason).splitlines()[0]}")
             return
-        agreement = result.agreement
-        self.agreements[record.external_id] = agreement
-        if agreement.ucdp_paid:
-            self.by_ucdp[agreement.ucdp_paid] = agreement
-        self.report.parties_created += result.parties_created
-        if result.outcome == "created":
-            self.report.created += 1
-        elif result.outcome == "updated":
-            self.report.updated += 1
-        else:
-            self.report.skipped += 1
+        self._count(results)
+
+    def _write_rows(self, records: list[ImportedAgreement]) -> list[tuple[ImportedAgreement, ImportOutcome]]:
+        """New disputes first (through the disputes services), then the agreements in one service call."""
+        self._pending_disputes: list[str] = []
+        items = []
+        claimed: set[int] = set()
+        cited: set[str] = set()
+        for record in records:
+            existing = self._existing(record, claimed)
+            if existing is None and record.cross_ucdp_paid:
+                # A new agreement keeps the citation only if no other agreement carries that id.
+                if record.cross_ucdp_paid in cited:
+                    record.cross_ucdp_paid = ""
+                cited.add(record.cross_ucdp_paid)
+            dispute = existing.dispute if existing is not None else self._dispute(record)
+            items.append(ImportItem(record=record, dispute=dispute, existing=existing))
+        outcomes = agreement_import_batch(actor=self.actor, items=items, index=self.index)
+        return list(zip(records, outcomes, strict=True))
+
+    def _count(self, results: list[tuple[ImportedAgreement, ImportOutcome]]) -> None:
+        self.report.disputes_created += len(self._pending_disputes)
+        for key in self._pending_disputes:
+            self.created_disputes[key] = self.disputes[key]
+        for record, result in results:
+            agreement = result.agreement
+            self.agreements[record.external_id] = agreement
+            if agreement.ucdp_paid:
+                self.by_ucdp[agreement.ucdp_paid] = agreement
+            self.report.parties_created += result.parties_created
+            if result.outcome == "created":
+                self.report.created += 1
+            elif result.outcome == "updated":
+                self.report.updated += 1
+            else:
+                self.report.skipped += 1
+
+    def _forget(self, snapshot) -> None:
+        """After a rolled-back savepoint: forget the disputes, parties and case parties it undid."""
+        for key in self._pending_disputes:
+            self.disputes.pop(key, None)
+        self._pending_disputes = []
+        self.index.restore(snapshot)
 
     def _dispute(self, record: ImportedAgreement) -> Dispute:
         key = record.dispute.key
@@ -262,8 +310,8 @@ class Importer:
             stage=Stage.IMPLEMENTATION,
             **{self.key_field: key},
         )
-        self.disputes[key] = self.created_disputes[key] = dispute
-        self.report.disputes_created += 1
+        self.disputes[key] = dispute
+        self._pending_disputes.append(key)
         self.index.load_disputes([dispute.pk])
         return dispute
 
