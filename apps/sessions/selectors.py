@@ -3,7 +3,7 @@
 Who may read a note (DESIGN.md §3): whoever may read its dispute, except that a ``team``
 note is read only by the dispute's case team (``dispute_ids_on_team``) — never by an
 analyst, a partner, an API key, an admin or mediator off the team, or another organisation,
-whatever it was shared. Every function here that hands out note text returns a queryset
+however it was shared. Every function here that hands out note text returns a queryset
 marked ``for_reader(actor, via=...)`` (or a list built from one), so each team-only note
 read is audited when the rows are fetched, whoever fetches them (web, API, export).
 """
