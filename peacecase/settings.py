@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -124,6 +125,8 @@ if not (DATABASE_URL and REDIS_URL):
 
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+    # A unix-socket directory may come percent-encoded in the host part (postgres://u@%2Fvar%2Frun/db).
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 else:
     assert _embedded is not None
     DATABASES = {
