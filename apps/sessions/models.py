@@ -96,6 +96,11 @@ class TeamReadAuditedQuerySet(models.QuerySet):
         self._fetch_all()
         return iter(self._result_cache)
 
+    def aiterator(self, chunk_size: int = 2000):  # type: ignore[override]
+        if self._reader is not None:
+            raise TypeError("Use `async for` on a marked note queryset (not aiterator()), so that reads are audited.")
+        return super().aiterator(chunk_size=chunk_size)
+
     def _team_reads(self, rows: list) -> list[tuple[int, int, str]]:
         """(note id, dispute id, label) for the team-only notes among the rows."""
         raise NotImplementedError

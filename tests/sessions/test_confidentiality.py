@@ -196,6 +196,8 @@ def test_a_marked_queryset_audits_whatever_evaluates_it_and_refuses_unaudited_te
         list(qs.values("pk", "text"))
     with pytest.raises(TypeError, match="audited"):
         list(qs.values_list("text", flat=True))
+    with pytest.raises(TypeError, match="audited"):
+        qs.aiterator()
 
 
 def test_a_former_team_member_loses_access(w, rec):
