@@ -65,9 +65,11 @@ class PeaceCaseAutoSchema(AutoSchema):
 
     def _error_codes(self) -> list[str]:
         codes = ["401", "403", "429", "500"]
-        if self.method in _WRITE_METHODS or (self.method == "GET" and self._is_list_view()):
+        # Any GET may carry a bad query (filters, page size, cursor, an action's own parameters).
+        if self.method in _WRITE_METHODS or self.method == "GET":
             codes.append("400")
-        if self._is_detail():
+        # A list answers 404 to a forged cursor.
+        if self._is_detail() or (self.method == "GET" and self._is_list_view()):
             codes.append("404")
         if self.method in _WRITE_METHODS:
             codes += ["409", "413", "415"]
