@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -163,6 +164,8 @@ class Dispute(TimeStampedModel):
             models.Index(fields=["organisation", "-updated_at"], name="dispute_org_updated"),
             GinIndex(fields=["countries"], name="dispute_countries_gin"),
             GinIndex(fields=["dispute_types"], name="dispute_types_gin"),
+            # Serves the disputes page's full-text search (apps/dashboard/selectors.SEARCH_VECTOR).
+            GinIndex(SearchVector("title", "summary", config="simple"), name="dispute_search_gin"),
         ]
 
     def __str__(self) -> str:
