@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+import orjson
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import Func, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -273,20 +274,32 @@ class DisputeFilter(FilterSet):
         return qs.filter(is_mine=value)
 
 
-def _party_refs() -> ArraySubquery:
-    return ArraySubquery(
-        CaseParty.objects.filter(dispute=OuterRef("pk")).order_by("id").values(
-            j=JSONObject(id="party_id", name="party__name", kind="party__kind", role="role")
-        )
+class _JSONText(Func):
+    """A JSON document as text: orjson embeds it as it is (``orjson.Fragment``), no decode and re-encode."""
+
+    template = "(%(expressions)s)::text"
+    output_field = TextField()
+
+
+def _party_refs() -> Coalesce:
+    parties = (
+        CaseParty.objects.filter(dispute=OuterRef("pk")).order_by()
+        .values("dispute")
+        .annotate(j=_JSONText(JSONBAgg(
+            JSONObject(id="party_id", name="party__name", kind="party__kind", role="role"), ordering="id",
+        )))
+        .values("j")
     )
+    return Coalesce(Subquery(parties, output_field=TextField()), Value("[]"), output_field=TextField())
 
 
 def _lead_ref() -> Subquery:
-    return Subquery(
+    lead = (
         CaseTeamMember.objects.filter(dispute=OuterRef("pk"), active=True, role=CaseTeamMember.Role.LEAD_MEDIATOR)
         .order_by()
-        .values(j=JSONObject(id="user_id", name="user__name", email="user__email"))[:1]
+        .values(j=_JSONText(JSONObject(id="user_id", name="user__name", email="user__email")))[:1]
     )
+    return Subquery(lead, output_field=TextField())
 
 
 _DISPUTE_TAGS = ["disputes"]
@@ -315,6 +328,12 @@ class DisputeViewSet(DomainViewSet):
         "parties": _party_refs(),
         "lead_mediator": _lead_ref(),
     }
+
+    def list_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        row["parties"] = orjson.Fragment(row["parties"])
+        if row["lead_mediator"] is not None:
+            row["lead_mediator"] = orjson.Fragment(row["lead_mediator"])
+        return row
 
     def get_queryset(self) -> Any:
         if self.action == "list":
