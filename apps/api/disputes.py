@@ -286,7 +286,7 @@ def _party_refs() -> Coalesce:
         CaseParty.objects.filter(dispute=OuterRef("pk")).order_by()
         .values("dispute")
         .annotate(j=_JSONText(JSONBAgg(
-            JSONObject(id="party_id", name="party__name", kind="party__kind", role="role"), ordering="id",
+            JSONObject(id="party_id", name="party__name", kind="party__kind", role="role"), order_by="id",
         )))
         .values("j")
     )

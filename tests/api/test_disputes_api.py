@@ -9,7 +9,7 @@ from apps.disputes.models import Dispute, StageChange
 from tests.api.helpers import assert_problem
 from tests.api.querycount import assert_fixed_queries
 from tests.api.world import build_world
-from tests.factories import CasePartyFactory, DisputeFactory, MembershipFactory
+from tests.factories import CasePartyFactory, DisputeFactory, MembershipFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,16 @@ def test_the_list_row_keeps_the_contract(world):
     assert row["updated_at"].endswith("Z") and row["opened_on"] == "2026-01-15"
     # A key reads standard disputes only: the restricted one is not in the list.
     assert world.restricted.pk not in {r["id"] for r in body["results"]}
+
+
+def test_parties_come_in_the_order_they_joined_the_dispute(world):
+    first, second = PartyFactory(organisation=world.org), PartyFactory(organisation=world.org)
+    dispute = DisputeFactory(organisation=world.org)
+    CasePartyFactory(dispute=dispute, party=second)
+    CasePartyFactory(dispute=dispute, party=first)
+    rows = world.client("admin").get("/api/v1/disputes/?page_size=200").json()["results"]
+    row = next(r for r in rows if r["id"] == dispute.pk)
+    assert [p["id"] for p in row["parties"]] == [second.pk, first.pk]
 
 
 def test_a_dispute_without_lead_or_parties_has_null_and_empty(world):
