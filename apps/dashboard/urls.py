@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.dashboard.views import calendar, disputes, home, organisation, parties, portfolio
+from apps.dashboard.views import sessions as session_views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -22,6 +23,18 @@ urlpatterns = [
     path("disputes/<int:pk>/shares/", disputes.dispute_share_grant, name="dispute_share_grant"),
     path("disputes/<int:pk>/shares/<int:share_id>/revoke/", disputes.dispute_share_revoke,
          name="dispute_share_revoke"),
+    # sessions (names start with "dispute_" so the navigation marks Disputes)
+    path("disputes/<int:pk>/sessions/new/", session_views.session_create, name="dispute_session_create"),
+    path("sessions/time-preview/", session_views.session_time_preview, name="dispute_session_time_preview"),
+    path("sessions/<int:pk>/", session_views.session_detail, name="dispute_session_detail"),
+    path("sessions/<int:pk>/notes/", session_views.session_note_add, name="dispute_session_note_add"),
+    path("sessions/<int:pk>/notes/<int:note_id>/", session_views.session_note_edit, name="dispute_session_note_edit"),
+    path("sessions/<int:pk>/attendance/", session_views.session_attendance, name="dispute_session_attendance"),
+    path("sessions/<int:pk>/record/", session_views.session_record, name="dispute_session_record"),
+    path("sessions/<int:pk>/actions/", session_views.session_action_add, name="dispute_session_action_add"),
+    path("sessions/<int:pk>/actions/<int:item_id>/done/", session_views.session_action_done,
+         name="dispute_session_action_done"),
+    path("sessions/<int:pk>/<slug:action>/", session_views.session_status, name="dispute_session_status"),
     # parties
     path("parties/", parties.party_list_view, name="party_list"),
     path("parties/new/", parties.party_create, name="party_create"),
