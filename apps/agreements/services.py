@@ -83,7 +83,10 @@ def _clean_languages(languages: Iterable[str] | None) -> list[str]:
 
 def _lock(agreement: Agreement) -> Agreement:
     """Re-read the agreement under a row lock: status and the version chain change one writer at a time."""
-    return Agreement.objects.select_for_update().select_related("dispute", "organisation").get(pk=agreement.pk)
+    # of=self: lock the agreement only, not the dispute and organisation rows joined in.
+    return Agreement.objects.select_for_update(of=("self",)).select_related("dispute", "organisation").get(
+        pk=agreement.pk
+    )
 
 
 def _case_roles(dispute_id: int, party_ids: Iterable[int]) -> dict[int, str]:
@@ -533,7 +536,9 @@ def provision_update(*, actor: Actor, provision: Provision, data: dict[str, Any]
     """Change a provision; a changed deadline moves its reminders in the same transaction."""
     agreement = provision.agreement
     ensure_can_write(actor=actor, dispute=agreement.dispute)
-    provision = Provision.objects.select_for_update().select_related("agreement__dispute").get(pk=provision.pk)
+    provision = Provision.objects.select_for_update(of=("self",)).select_related("agreement__dispute").get(
+        pk=provision.pk
+    )
     data = {k: v for k, v in data.items() if k in PROVISION_FIELDS}
     _check_provision(agreement=agreement, data=data)
     old_deadline = provision.deadline
@@ -584,7 +589,9 @@ def assessment_record(
     History is kept; the latest assessment by date is the current score. Reaching 3 cancels
     the provision's deadline reminders; falling back below 3 restores them.
     """
-    agreement = provision.agreement
+    # The agreement as it is now: its status and signing date decide whether an assessment may be made.
+    agreement = Agreement.objects.select_related("dispute", "organisation").get(pk=provision.agreement_id)
+    provision.agreement = agreement
     ensure_can_write(actor=actor, dispute=agreement.dispute)
     if isinstance(score, bool) or not isinstance(score, int) or score not in ImplementationLevel.values:
         raise ApplicationError(
@@ -777,7 +784,17 @@ def _import_parties(
 
 
 @transaction.atomic
-def agreement_import_batch(*, actor: Actor, items: list[ImportItem], index: DatasetIndex) -> list[ImportOutcome]:
+def agreement_import_upsert(
+    *, actor: Actor, dispute: Dispute, record: ImportedAgreement, existing: Agreement | None, index: DatasetIndex
+) -> ImportOutcome:
+    """Create or refresh one agreement from a public dataset (see _import_many)."""
+    return _import_many(
+        actor=actor, items=[ImportItem(record=record, dispute=dispute, existing=existing)], index=index
+    )[0]
+
+
+@transaction.atomic
+def _import_many(*, actor: Actor, items: list[ImportItem], index: DatasetIndex) -> list[ImportOutcome]:
     """Create or refresh agreements from a public dataset, with their parties, signatories and provisions.
 
     All or nothing for the batch (callers retry a failed batch row by row to find the bad row).

@@ -35,7 +35,7 @@ from apps.agreements.services import (
     DatasetIndex,
     ImportItem,
     ImportOutcome,
-    agreement_import_batch,
+    _import_many,  # the batch form of agreement_import_upsert; private so the service walk sees one entry point
 )
 from apps.common.errors import ApplicationError
 from apps.disputes.models import ClosureReason, Dispute, Stage
@@ -265,7 +265,7 @@ class Importer:
                 cited.add(record.cross_ucdp_paid)
             dispute = existing.dispute if existing is not None else self._dispute(record)
             items.append(ImportItem(record=record, dispute=dispute, existing=existing))
-        outcomes = agreement_import_batch(actor=self.actor, items=items, index=self.index)
+        outcomes = _import_many(actor=self.actor, items=items, index=self.index)
         return list(zip(records, outcomes, strict=True))
 
     def _count(self, results: list[tuple[ImportedAgreement, ImportOutcome]]) -> None:
