@@ -361,6 +361,9 @@ JOINT, CAUCUS, TECH, CSO, MULTI, BILATERAL = (
 )
 
 
+KBC = "Basin Commission headquarters, Lindstad"
+
+
 def koral_river(s: Seeder) -> Case:
     """Negotiation between two states over a river; a proposal thread and an upcoming round."""
     c = _open(s, title="Koral River water-sharing talks", lead=s.mediator, stage="negotiation", opened_days=-240,
@@ -381,12 +384,12 @@ def koral_river(s: Seeder) -> Case:
     tz = "Europe/Vienna"
     r1 = c.session(kind=JOINT, title="Round 1: agenda and principles", days=-150, hour=10, tz=tz,
                    parties=["Government of Varenia", "Government of Kestria"],
-                   agenda=["Dry-season flow allocation", "Joint flow monitoring"], venue="Basin Commission, Vienna",
+                   agenda=["Dry-season flow allocation", "Joint flow monitoring"], venue=KBC,
                    round_number=1, summary="Agreed the agenda and to keep the talks out of the press.",
                    outcomes="Agenda adopted; technical group on monitoring set up.")
     c.note(r1, "Both delegations accepted that the 1998 flow data will be the common baseline.")
     k1 = c.session(kind=CAUCUS, title="Caucus with the Kestrian delegation", days=-150, hour=15, tz=tz, hours=1.5,
-                   parties=["Government of Kestria"], venue="Basin Commission, Vienna")
+                   parties=["Government of Kestria"], venue=KBC)
     c.note(k1, "Ambassador Pelosk hinted that 55 m³/s could be sold at home if the monitoring is joint. "
                "Not to be shared with Varenia.")
     t1 = c.session(kind=TECH, title="Technical group on gauging stations", days=-120, hour=9, tz="Europe/Bucharest",
@@ -396,7 +399,7 @@ def koral_river(s: Seeder) -> Case:
     c.note(t1, "The Commission offered to host the data portal at no cost for two years.")
     r2 = c.session(kind=JOINT, title="Round 2: flow allocation", days=-45, hour=10, tz=tz,
                    parties=["Government of Varenia", "Government of Kestria"], agenda=["Dry-season flow allocation"],
-                   venue="Basin Commission, Vienna", round_number=2,
+                   venue=KBC, round_number=2,
                    summary="First figures on the table; both moved from their opening numbers.")
     p1 = c.propose("Dry-season flow allocation", "A guaranteed 45 m³/s from 1 July to 31 October, measured at the "
                    "weir.", by="Government of Varenia", session=r2)
@@ -404,12 +407,12 @@ def koral_river(s: Seeder) -> Case:
                    "measured jointly.", by="Government of Kestria", session=r2, responds_to=p1,
                    concessions="Accepts a lower figure outside the two driest months.")
     c.propose("Dry-season flow allocation", "A 52 m³/s floor from July to October, rising to 58 m³/s when the "
-              "reservoir is above 70 %; joint station at Dalvik weir.", responds_to=p2, days=-20, deadline_days=6,
+              "reservoir is above 70 %; joint station at Marren weir.", responds_to=p2, days=-20, deadline_days=6,
               concessions="Ties the higher figure to the reservoir level Varenia worries about.")
     c.action(r2, "Circulate the reservoir level series for 2015–2025 to both delegations", -10)
     c.session(kind=JOINT, title="Round 3: monitoring and the bridging proposal", days=9, hour=10, tz=tz,
               parties=["Government of Varenia", "Government of Kestria"],
-              agenda=["Dry-season flow allocation", "Joint flow monitoring"], venue="Basin Commission, Vienna",
+              agenda=["Dry-season flow allocation", "Joint flow monitoring"], venue=KBC,
               round_number=3)
     return c
 
@@ -430,8 +433,8 @@ def northern_solvana(s: Seeder) -> Case:
     tz = "Africa/Ouagadougou"
     s1 = c.session(kind=JOINT, title="Joint ceasefire commission, monthly meeting", days=-35, hour=9, tz=tz,
                    parties=["Government of Solvana", "Northern Solvana Liberation Movement", "Sahel Regional Union"],
-                   agenda=["Ceasefire and cantonment"], venue="Regional Union office, Ouagadougou",
-                   summary="Eleven reported violations reviewed; two confirmed, both near Tessalit-Nord.")
+                   agenda=["Ceasefire and cantonment"], venue="Regional Union liaison office, Kidara",
+                   summary="Eleven reported violations reviewed; two confirmed, both near Kelvara-Nord.")
     c.note(s1, "The parties agreed to a joint patrol on the Kidara road from next month.")
     k = c.session(kind=CAUCUS, title="Caucus with the Movement", days=-35, hour=15, tz=tz, hours=1,
                   parties=["Northern Solvana Liberation Movement"])
@@ -440,7 +443,7 @@ def northern_solvana(s: Seeder) -> Case:
     c.action(s1, "Send the list of cantonment sites to the Movement", -7, owner_party="Government of Solvana")
     c.session(kind=JOINT, title="Drafting session: chapter on regional autonomy", days=5, hour=9, tz=tz,
               parties=["Government of Solvana", "Northern Solvana Liberation Movement"],
-              agenda=["Regional autonomy"], venue="Regional Union office, Ouagadougou")
+              agenda=["Regional autonomy"], venue="Regional Union liaison office, Kidara")
     c.agreement(
         title="Agreement on a cessation of hostilities in the northern regions", type="ceasefire",
         texts=["Article 1. The parties cease all hostilities from 00:00 on the day after signature.\n"
@@ -452,7 +455,7 @@ def northern_solvana(s: Seeder) -> Case:
                "Article 3. A joint ceasefire commission chaired by the Sahel Regional Union verifies compliance.\n"
                "Article 4. Detainees held in connection with the conflict are released within 90 days."],
         summaries=["Text of the first round", "Heavy weapons and detainees added at the request of the Movement"],
-        place="Ouagadougou", languages=("fr", "en"),
+        place="Kidara", languages=("fr", "en"),
         signatories=["Government of Solvana", "Northern Solvana Liberation Movement"],
         witnesses=["Sahel Regional Union"], signed_days=-400, then=[("in_force", -399, "")],
         provisions=[
@@ -482,7 +485,7 @@ def northern_solvana(s: Seeder) -> Case:
                "integration of up to 3,000 fighters into a northern brigade.\nChapter 4. Implementation calendar"],
         summaries=["Skeleton agreed in principle", "Government's text on autonomy and security",
                    "Movement's amendments: powers, numbers, calendar"],
-        place="Ouagadougou", languages=("fr", "en"),
+        place="Kidara", languages=("fr", "en"),
     )
     c.agreement(title="Declaration on humanitarian access", type="unilateral_declaration",
                 texts=["The Movement guarantees safe passage to humanitarian convoys on the roads it controls."],
@@ -608,7 +611,7 @@ def ristan_prisoners(s: Seeder) -> Case:
     v2 = sessions.shuttle_visit_record(
         actor=c.actor, shuttle_round=round_, case_party=c.cp["Eastern Ristan Defence Forces"],
         starts_at=s.at(-4, 11, "Asia/Dubai"), ends_at=s.at(-4, 13, "Asia/Dubai"), time_zone="Asia/Dubai",
-        party_replied=False, venue="Hotel meeting room, Dubai",
+        party_replied=False, venue="Hotel meeting room, abroad (neutral venue)",
         representatives=c.reps_of("Eastern Ristan Defence Forces"), team_members=[c.actor.user],
     )
     c.note(v2, "Proposal delivered; the military council must approve, answer promised within the week. "
@@ -617,7 +620,8 @@ def ristan_prisoners(s: Seeder) -> Case:
         title="Arrangement on family visits to detainees", type="confidence_building",
         texts=["1. Each side allows one family visit a month to detainees it holds.\n"
                "2. The Committee of Detainees' Families helps organise the visits."],
-        signatories=["Government of Ristan", "Eastern Ristan Defence Forces"], signed_days=-70, place="Doha",
+        signatories=["Government of Ristan", "Eastern Ristan Defence Forces"], signed_days=-70,
+        place="Lake Arvel conference centre",
         provisions=[("1", "One family visit a month to each detainee.", "confidence_building", -40,
                      ["Government of Ristan", "Eastern Ristan Defence Forces"],
                      [(-45, 1, "Visits started in two of seven places of detention.", "Families' committee")]),
@@ -630,30 +634,30 @@ def belucia_border(s: Seeder) -> Case:
     """A border agreement that superseded a framework; demarcation behind schedule."""
     c = _open(s, title="Belucia–Taranth border demarcation", lead=s.mediator, stage="implementation",
               opened_days=-1400,
-              summary="A 1890s treaty border along a river that has moved. After clashes over the Isla Verde "
+              summary="A 1890s treaty border along a river that has moved. After clashes over the Isla Garzal "
                       "pastures, the two governments agreed a framework, then a full boundary agreement.",
               dispute_types=["territorial"], process_format="bilateral_negotiation", track="1", risk="low")
     c.party("Government of Belucia")
     c.party("Government of Taranth")
-    c.issue("Boundary line on the Rio Claro")
+    c.issue("Boundary line on the Rio Velado")
     framework = c.agreement(
-        title="Framework agreement on the Rio Claro boundary", type="framework",
+        title="Framework agreement on the Rio Velado boundary", type="framework",
         texts=["The parties will demarcate the boundary by joint commission on the basis of the thalweg."],
-        signatories=["Government of Belucia", "Government of Taranth"], signed_days=-1000, place="Asunción",
+        signatories=["Government of Belucia", "Government of Taranth"], signed_days=-1000, place="Puerto Iturbe",
         languages=("es", "pt"),
     )
     treaty = c.agreement(
-        title="Boundary agreement on the Rio Claro", type="comprehensive",
+        title="Boundary agreement on the Rio Velado", type="comprehensive",
         texts=["Art. 1 The boundary follows the thalweg as surveyed in 2022.\n"
-               "Art. 2 Isla Verde is Taranthian; Belucian herders keep grazing rights.\n"
+               "Art. 2 Isla Garzal is Taranthian; Belucian herders keep grazing rights.\n"
                "Art. 3 A joint commission places 140 boundary markers within 24 months."],
-        signatories=["Government of Belucia", "Government of Taranth"], signed_days=-700, place="Asunción",
+        signatories=["Government of Belucia", "Government of Taranth"], signed_days=-700, place="Puerto Iturbe",
         languages=("es", "pt"), then=[("in_force", -640, "")],
         provisions=[
             ("Art. 1", "Boundary along the surveyed thalweg.", "other", None,
              ["Government of Belucia", "Government of Taranth"],
              [(-600, 3, "Both parliaments ratified the map.", "Official gazettes")]),
-            ("Art. 2", "Grazing rights of Belucian herders on Isla Verde.", "confidence_building", -500,
+            ("Art. 2", "Grazing rights of Belucian herders on Isla Garzal.", "confidence_building", -500,
              ["Government of Taranth"],
              [(-450, 2, "Permits issued; border post hours still restrict passage.", "Herders' association")]),
             ("Art. 3", "140 boundary markers placed by the joint commission within 24 months.", "verification", -10,
@@ -668,7 +672,7 @@ def belucia_border(s: Seeder) -> Case:
                             superseded_by=treaty)
     c.session(kind=TECH, title="Joint boundary commission: marker schedule", days=12, hour=9,
               tz="America/Asuncion", parties=["Government of Belucia", "Government of Taranth"],
-              agenda=["Boundary line on the Rio Claro"], venue="Puerto Iturbe")
+              agenda=["Boundary line on the Rio Velado"], venue="Puerto Iturbe")
     return c
 
 
@@ -715,7 +719,7 @@ def cyber_hotline(s: Seeder) -> Case:
         texts=["1. A 24-hour hotline between the two agencies.\n2. Notification of major incidents within 24 hours.\n"
                "3. A yearly joint exercise."],
         signatories=["National Cyber Agency of Orvalia", "Computer Emergency Team of Pelmara"], signed_days=-420,
-        place="Reykjavik", then=[("in_force", -420, "")],
+        place="Vella", then=[("in_force", -420, "")],
         provisions=[
             ("1", "24-hour hotline between the agencies.", "confidence_building", -390,
              ["National Cyber Agency of Orvalia", "Computer Emergency Team of Pelmara"],
