@@ -1,6 +1,17 @@
 from django.urls import path
 
-from apps.dashboard.views import calendar, disputes, home, organisation, parties, portfolio
+from apps.dashboard.views import (
+    agreements,
+    calendar,
+    disputes,
+    home,
+    organisation,
+    parties,
+    portfolio,
+    proposals,
+    record,
+    shuttle,
+)
 from apps.dashboard.views import sessions as session_views
 
 urlpatterns = [
@@ -35,6 +46,23 @@ urlpatterns = [
     path("sessions/<int:pk>/actions/<int:item_id>/done/", session_views.session_action_done,
          name="dispute_session_action_done"),
     path("sessions/<int:pk>/<slug:action>/", session_views.session_status, name="dispute_session_status"),
+    path("disputes/<int:pk>/timeline/", record.dispute_timeline_page, name="dispute_timeline"),
+    path("disputes/<int:pk>/summary/", record.dispute_summary, name="dispute_summary"),
+    # the shuttle board
+    path("disputes/<int:pk>/shuttle/", shuttle.shuttle_open, name="dispute_shuttle_open"),
+    path("shuttle/<int:round_id>/", shuttle.shuttle_board, name="dispute_shuttle_board"),
+    path("shuttle/<int:round_id>/visits/", shuttle.shuttle_visit, name="dispute_shuttle_visit"),
+    path("shuttle/<int:round_id>/disclose/", shuttle.shuttle_disclose, name="dispute_shuttle_disclose"),
+    # proposal threads
+    path("disputes/<int:pk>/proposals/", proposals.proposal_threads, name="dispute_proposals"),
+    path("disputes/<int:pk>/proposals/table/", proposals.proposal_table, name="dispute_proposal_table"),
+    path("proposals/<int:proposal_id>/counter/", proposals.proposal_counter, name="dispute_proposal_counter"),
+    path("proposals/<int:proposal_id>/respond/", proposals.proposal_respond, name="dispute_proposal_respond"),
+    # agreements and their implementation
+    path("disputes/<int:pk>/agreements/new/", agreements.agreement_create, name="dispute_agreement_create"),
+    path("agreements/<int:agreement_id>/", agreements.agreement_detail_view, name="dispute_agreement"),
+    path("agreements/<int:agreement_id>/<slug:action>/", agreements.agreement_action,
+         name="dispute_agreement_action"),
     # parties
     path("parties/", parties.party_list_view, name="party_list"),
     path("parties/new/", parties.party_create, name="party_create"),

@@ -152,6 +152,30 @@ def _load_reminders(ctx: SectionContext) -> dict[str, Any]:
     return {"available": True, "rows": list(rows.filter(status="pending")[:SECTION_LIMIT])}
 
 
+def _load_shuttle(ctx: SectionContext) -> dict[str, Any]:
+    from apps.dashboard.views.shuttle import ShuttleOpenForm
+    from apps.disputes.selectors import case_party_list
+    from apps.sessions.selectors import shuttle_round_list, shuttle_round_state
+
+    rounds = list(shuttle_round_list(actor=ctx.actor, dispute_id=ctx.dispute.pk)[:SECTION_LIMIT])
+    data: dict[str, Any] = {"rows": [{"round": r, "state": shuttle_round_state(r)} for r in rounds]}
+    if ctx.can_write:
+        parties = list(case_party_list(actor=ctx.actor, dispute_id=ctx.dispute.pk).order_by("id"))
+        data["open_form"] = ctx.form("shuttle_open", lambda: ShuttleOpenForm(
+            parties=parties, issues=list(ctx.dispute.issues.all())))
+    return data
+
+
+TIMELINE_PAGE = 20
+
+
+def _load_timeline(ctx: SectionContext) -> dict[str, Any]:
+    from apps.sessions.selectors import dispute_timeline
+
+    # Team-only notes come only to the case team; reading them is audited by the selector.
+    return {"page": dispute_timeline(actor=ctx.actor, dispute_id=ctx.dispute.pk, limit=TIMELINE_PAGE)}
+
+
 def _owning_writer(ctx: SectionContext) -> bool:
     return ctx.can_write and ctx.dispute.organisation_id == ctx.actor.organisation.pk
 
@@ -161,10 +185,12 @@ def _is_owning_admin(ctx: SectionContext) -> bool:
 
 
 SECTIONS: list[Section] = [
+    Section("timeline", _("Timeline"), _load_timeline),
     Section("parties", _("Parties and positions"), _load_parties),
     Section("issues", _("Negotiation issues"), _load_issues),
     Section("team", _("Case team"), _load_team),
     Section("sessions", _("Sessions"), _load_sessions),
+    Section("shuttle", _("Shuttle rounds"), _load_shuttle),
     Section("proposals", _("Proposals by issue"), _load_proposals),
     Section("agreements", _("Agreements"), _load_agreements),
     # Reminders name their recipients and deadlines: the people who run the case, not every reader.

@@ -19,6 +19,11 @@
     }
   }, true);
 
+  // <button data-print>: print the page (the print stylesheet leaves the controls out).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+
   // Show the fields that only matter for one choice: <div data-show-when="field=value">.
   function syncConditional(root) {
     (root || document).querySelectorAll("[data-show-when]").forEach(function (el) {
@@ -51,6 +56,41 @@
   document.addEventListener("htmx:responseError", function (event) {
     if (event.detail.xhr && event.detail.xhr.status >= 500) { showProblem(); }
   });
+
+  // Drafts: what is typed into <textarea data-draft-key="…"> stays in this tab's sessionStorage
+  // until the server says it was saved, so a lost connection or a reload never loses it.
+  function draftKey(area) { return "peacecase-draft:" + area.getAttribute("data-draft-key"); }
+  function store(fn) { try { return fn(window.sessionStorage); } catch (e) { return null; } }
+  document.addEventListener("input", function (event) {
+    var area = event.target;
+    if (area.matches && area.matches("textarea[data-draft-key]")) {
+      store(function (s) { s.setItem(draftKey(area), area.value); });
+    }
+  });
+  function restoreDrafts(root) {
+    (root || document).querySelectorAll("textarea[data-draft-key]").forEach(function (area) {
+      var kept = store(function (s) { return s.getItem(draftKey(area)); });
+      if (kept && kept.trim() && kept !== area.value) {
+        area.value = kept;
+        var note = document.createElement("p");
+        note.className = "help draft-restored";
+        note.setAttribute("role", "status");
+        note.textContent = area.closest("[data-draft-message]") ?
+          area.closest("[data-draft-message]").getAttribute("data-draft-message") : "";
+        if (note.textContent) { area.insertAdjacentElement("afterend", note); }
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { restoreDrafts(); });
+  document.addEventListener("htmx:afterSwap", function (event) { restoreDrafts(event.target); });
+  document.addEventListener("peacecase-saved", function (event) {
+    var form = event.target && event.target.closest ? event.target.closest("form") : null;
+    if (!form) { return; }
+    form.querySelectorAll("textarea[data-draft-key]").forEach(function (area) {
+      store(function (s) { s.removeItem(draftKey(area)); });
+    });
+  });
+
   function showProblem() {
     var box = document.getElementById("connection-problem");
     if (box) { box.hidden = false; box.focus(); }

@@ -98,5 +98,9 @@ def respond(
     ctx = context()
     ctx["flash"] = flash if ok else ""
     if is_htmx(request):
-        return render(request, f"{template}#{part}", ctx)
+        response = render(request, f"{template}#{part}", ctx)
+        if ok:
+            # static/js/app.js forgets the drafts of the form that was saved (and only then).
+            response["HX-Trigger"] = "peacecase-saved"
+        return response
     return render(request, template, ctx)
