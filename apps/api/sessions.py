@@ -180,7 +180,8 @@ class AgendaRef(serializers.Serializer):
 
 
 class SessionOutput(SessionListRow):
-    """A session with its attendance and agenda (its notes: GET /notes/?session=<id>)."""
+    """A session with its attendance, agenda and the notes the caller may read (team notes: the
+    case team only, and reading them here is audited like anywhere else)."""
 
     status_reason = serializers.CharField(allow_blank=True)
     summary = serializers.CharField(allow_blank=True)
@@ -193,6 +194,9 @@ class SessionOutput(SessionListRow):
     representatives = RepresentativeAttendance(many=True)
     team = TeamAttendance(many=True)
     agenda = AgendaRef(many=True)
+    notes = serializers.ListField(child=serializers.DictField(), help_text=_(
+        "The session's notes the caller may read, each shaped as in /notes/."
+    ))
 
     def to_representation(self, s: MediationSession) -> dict[str, Any]:
         plain = ("id", "dispute_id", "kind", "title", "status", "round_number", "starts_at", "ends_at", "time_zone",
@@ -212,6 +216,7 @@ class SessionOutput(SessionListRow):
             ],
             "team": [{"user_id": t.user_id, "name": t.user.name} for t in s.team_loaded],
             "agenda": [{"issue_id": a.issue_id, "title": a.issue.title} for a in s.agenda_loaded],
+            "notes": [NoteOutput(n, context=self.context).data for n in s.notes_loaded],
         }
 
 
@@ -363,9 +368,15 @@ class SessionViewSet(DomainViewSet):
     def update_object(self, *, instance: MediationSession, data: dict[str, Any], partial: bool) -> MediationSession:
         return self._full(session_update(actor=self.actor, session=instance, data=data))
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "actor": self.actor}
+
+    def _out(self, session: MediationSession) -> dict[str, Any]:
+        return SessionOutput(self._full(session), context={"actor": self.actor}).data
+
     def _act(self, request: Request, input_class: Any, service: Any, **fixed: Any) -> Response:
         return self.run_action(
-            request, input_class=input_class, output=lambda s: SessionOutput(self._full(s)).data,
+            request, input_class=input_class, output=self._out,
             do=lambda session, data: service(actor=self.actor, session=session, **fixed, **data),
         )
 
@@ -403,7 +414,7 @@ class SessionViewSet(DomainViewSet):
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str | None = None) -> Response:
         return self.run_action(
-            request, input_class=ReplyInput, output=lambda s: SessionOutput(self._full(s)).data,
+            request, input_class=ReplyInput, output=self._out,
             do=lambda session, data: shuttle_reply_record(actor=self.actor, visit=session, **data),
         )
 
@@ -837,7 +848,7 @@ class ShuttleRoundViewSet(DomainViewSet):
 
         def out(s: MediationSession) -> Any:
             full = session_get_for_reader(actor=self.actor, session_id=s.pk)
-            return SessionOutput(full).data
+            return SessionOutput(full, context={"actor": self.actor}).data
 
         return self.run_action(request, input_class=VisitInput, do=do, output=out,
                                status_code=status.HTTP_201_CREATED)

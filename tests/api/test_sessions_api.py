@@ -65,6 +65,13 @@ def test_the_case_team_reads_team_notes_and_each_read_is_audited_once(world):
     assert reads.count() == 2
 
 
+def test_a_session_shows_the_team_its_notes_and_audits_the_team_ones(world):
+    body = world.client("lead").get(f"/api/v1/sessions/{world.caucus.pk}/").json()
+    assert [n["text"] for n in body["notes"]] == [TEAM_SECRET]
+    assert AuditEvent.objects.filter(action=READ_TEAM_ACTION, target_id=str(world.team_note.pk)).count() == 1
+    assert world.client("write_key").get(f"/api/v1/sessions/{world.caucus.pk}/").json()["notes"] == []
+
+
 def test_the_serializer_blanks_team_text_for_a_caller_who_may_not_read_it(world):
     # The second line of the rule: even handed a team note, the output has no text for a key.
     key_actor = Actor(organisation=world.org, role="partner", api_key_id="k", scopes=frozenset({"read"}))
