@@ -8,6 +8,7 @@ from apps.dashboard.views import (
     organisation,
     parties,
     portfolio,
+    portfolio_record,
     proposals,
     record,
     shuttle,
@@ -77,6 +78,8 @@ urlpatterns = [
     path("calendar/feed/revoke/", calendar.calendar_feed_revoke, name="calendar_feed_revoke"),
     path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),
+    path("portfolio/record/", portfolio_record.portfolio_record, name="portfolio_record"),
+    path("portfolio/record/<slug:figure>.csv", portfolio_record.portfolio_record_csv, name="portfolio_record_csv"),
     path("portfolio/<slug:figure>.csv", portfolio.portfolio_csv, name="portfolio_csv"),
     path("settings/", organisation.organisation_settings, name="organisation_settings"),
 ]
