@@ -167,7 +167,7 @@ def test_an_analyst_never_sees_the_team_only_note_anywhere(page, live_server, lo
     caucus, shuttle = _seed_team_note(world)
     d = world["dispute"]
     login(world["analyst"])
-    for name, path in [
+    for _name, path in [
         ("analyst-dashboard", "/"), ("analyst-disputes", "/disputes/"), ("analyst-workspace", f"/disputes/{d.pk}/"),
         ("analyst-session", f"/sessions/{caucus.pk}/"), ("analyst-board", f"/shuttle/{shuttle.pk}/"),
         ("analyst-proposals", f"/disputes/{d.pk}/proposals/"), ("analyst-agreement",
