@@ -132,7 +132,8 @@ def dispute_ids_visible(*, actor: Actor) -> QuerySet:
 def dispute_ids_on_team(*, actor: Actor) -> QuerySet:
     """Disputes whose team-only material the actor may read: own organisation's, on the team."""
     if not actor.may_read_team_notes:
-        return Dispute.objects.none().values("pk")
+        # Same shape as below, so callers can filter on dispute_id either way.
+        return CaseTeamMember.objects.none().values("dispute_id")
     return CaseTeamMember.objects.filter(
         user_id=actor.user_id, active=True, dispute__organisation=actor.organisation
     ).values("dispute_id")

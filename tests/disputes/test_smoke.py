@@ -35,3 +35,14 @@ def test_dispute_list_runs_in_a_fixed_number_of_queries(org, django_assert_num_q
                 assert len(r.parties_loaded) == 2
                 assert r.leads_loaded[0].user.email
                 assert r.last_stage_change_to == "intake"
+
+
+@pytest.mark.parametrize("role", [Membership.Role.ANALYST, Membership.Role.PARTNER, "api_key"])
+def test_readers_who_never_see_team_material_are_simply_not_on_the_team(org, role):
+    d = DisputeFactory(organisation=org)
+    if role == "api_key":
+        actor = Actor(organisation=org, role="partner", api_key_id="k1", scopes=frozenset({"read"}))
+    else:
+        actor = Actor.for_membership(MembershipFactory(organisation=org, role=role))
+    assert selectors.actor_is_on_team(actor=actor, dispute=d) is False
+    assert list(selectors.dispute_ids_on_team(actor=actor)) == []
