@@ -10,26 +10,28 @@ Domain services call, inside their own transaction:
 * ``reminder_schedule(...)`` / ``reminder_cancel(...)`` for one reminder by its key.
 
 Nothing here talks to the broker while scheduling: a request never waits on Redis. The
-dispatcher (beat, every 60 s) claims due rows with FOR UPDATE SKIP LOCKED, leases them, and
-enqueues one delivery task per reminder after commit. Delivery is idempotent per
-(reminder, recipient): in-app notices by a unique constraint, e-mails by a locked row
-marked sent in the same commit as the send.
+dispatcher (beat, every 60 s) claims and leases due rows in one UPDATE over a FOR UPDATE
+SKIP LOCKED subquery, and enqueues one delivery task per DELIVERY_CHUNK reminders after
+commit. Delivery is idempotent per (reminder, recipient): in-app notices by a unique
+constraint, e-mails by a locked row marked sent in the same commit as the send.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
+import smtplib
 import time
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
+from django.core.mail import EmailMessage, mailers
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +44,7 @@ from apps.reminders.models import (
     NotificationPreference,
     Reminder,
     ReminderKind,
+    ReminderRecipient,
     ReminderRules,
 )
 from apps.reminders.rendering import render_reminder
@@ -61,6 +64,8 @@ BACKOFF_MAX = dt.timedelta(hours=1)
 # When the broker refused the task, try again soon rather than after a whole lease.
 ENQUEUE_RETRY = dt.timedelta(minutes=1)
 BATCH_SIZE = 200
+# Reminders per delivery task: one commit for their notices, one mail connection for their e-mails.
+DELIVERY_CHUNK = 50
 # Day-based deadlines (action items, commitments) remind at this local time.
 DAY_REMINDER_TIME = dt.time(8, 0)
 
@@ -564,39 +569,58 @@ def reminders_dispatch(
 
 
 def _claim_batch(*, now: dt.datetime, batch_size: int) -> list[int]:
-    rows = list(
-        Reminder.objects.select_for_update(skip_locked=True)
-        .filter(status__in=ACTIVE, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", "attempts")[:batch_size]
-    )
-    exhausted = [pk for pk, attempts in rows if attempts >= MAX_ATTEMPTS]
-    ids = [pk for pk, attempts in rows if attempts < MAX_ATTEMPTS]
-    if exhausted:
-        # Only a lease that ran out MAX_ATTEMPTS times gets here: a reminder that kills its worker.
-        Reminder.objects.filter(pk__in=exhausted).update(
-            status=Reminder.Status.FAILED,
-            last_error=f"Gave up after {MAX_ATTEMPTS} attempts: the delivery never finished.",
-            updated_at=now,
+    """Lease up to ``batch_size`` due rows in one statement; returns the ids to deliver.
+
+    One UPDATE over a ``SELECT … FOR UPDATE SKIP LOCKED`` subquery: no second round trip
+    with 500 parameters, and a row that ran out of attempts (a reminder that kills its
+    worker) is marked failed by the same statement instead of being leased again.
+    """
+    table = Reminder._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS r SET
+                status = CASE WHEN r.attempts >= %(max)s THEN %(failed)s ELSE %(sending)s END,
+                next_attempt_at = CASE WHEN r.attempts >= %(max)s THEN r.next_attempt_at ELSE %(lease)s END,
+                attempts = CASE WHEN r.attempts >= %(max)s THEN r.attempts ELSE r.attempts + 1 END,
+                last_error = CASE WHEN r.attempts >= %(max)s THEN %(gave_up)s ELSE r.last_error END,
+                updated_at = %(now)s
+            WHERE r.id IN (
+                SELECT id FROM {table}
+                WHERE status IN (%(pending)s, %(sending)s) AND next_attempt_at <= %(now)s
+                ORDER BY next_attempt_at
+                LIMIT %(limit)s
+                FOR UPDATE SKIP LOCKED
+            )
+            RETURNING r.id, r.status
+            """,  # noqa: S608 (the table is the model's own name; every value is a parameter)
+            {
+                "max": MAX_ATTEMPTS,
+                "failed": str(Reminder.Status.FAILED),
+                "sending": str(Reminder.Status.SENDING),
+                "pending": str(Reminder.Status.PENDING),
+                "lease": now + LEASE,
+                "gave_up": f"Gave up after {MAX_ATTEMPTS} attempts: the delivery never finished.",
+                "now": now,
+                "limit": batch_size,
+            },
         )
-    if ids:
-        Reminder.objects.filter(pk__in=ids).update(
-            status=Reminder.Status.SENDING, next_attempt_at=now + LEASE, attempts=F("attempts") + 1, updated_at=now
-        )
-    return ids
+        rows = cursor.fetchall()
+    return sorted(pk for pk, status in rows if status == Reminder.Status.SENDING)
 
 
 def _enqueue(*, ids: list[int], now: dt.datetime) -> dict[str, int]:
-    """Publish one task per reminder. A broker that refuses puts the rest back to pending, soon."""
-    from apps.reminders.tasks import deliver_reminder  # tasks import this module
+    """Publish one task per chunk of ids. A broker that refuses puts the rest back to pending, soon."""
+    from apps.reminders.tasks import deliver_reminders  # tasks import this module
 
     sent = 0
     try:
-        with deliver_reminder.app.producer_or_acquire() as producer:
-            for pk in ids:
-                # A message older than the lease is redundant: the row was re-claimed meanwhile.
-                deliver_reminder.apply_async(args=[pk], producer=producer, expires=LEASE.total_seconds())
-                sent += 1
+        with deliver_reminders.app.producer_or_acquire() as producer:
+            for start in range(0, len(ids), DELIVERY_CHUNK):
+                chunk = ids[start : start + DELIVERY_CHUNK]
+                # A message older than the lease is redundant: the rows were re-claimed meanwhile.
+                deliver_reminders.apply_async(args=[chunk], producer=producer, expires=LEASE.total_seconds())
+                sent += len(chunk)
     except Exception:
         logger.exception("reminders: the broker refused %d delivery task(s); they stay pending", len(ids) - sent)
         Reminder.objects.filter(pk__in=ids[sent:], status=Reminder.Status.SENDING).update(
@@ -640,99 +664,227 @@ def _backoff(attempts: int) -> dt.timedelta:
 
 
 def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> str:
-    """Deliver a claimed reminder to each recipient; safe to run twice, or after a crash.
+    """Deliver one claimed reminder (a batch of one); safe to run twice, or after a crash.
 
     Returns what happened: skipped / sent / deferred / retry / failed.
     """
+    return reminders_deliver(reminder_ids=[reminder_id], now=now)[reminder_id]
+
+
+@dataclass
+class _Outcome:
+    reminder: Reminder
+    errors: list[str] = field(default_factory=list)
+    deferred: list[dt.datetime] = field(default_factory=list)
+
+
+@dataclass
+class _Email:
+    delivery_id: int
+    outcome: _Outcome
+    message: EmailMessage
+
+
+# The mail server answered for this one message; any other error is the server or the
+# connection, and the batch stops sending rather than waiting out a timeout per message.
+_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+def reminders_deliver(*, reminder_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, str]:
+    """Deliver a batch of claimed reminders; safe to run twice, concurrently, or after a crash.
+
+    In-app notices and e-mail rows of the whole batch are written in one commit (unique
+    (reminder, recipient) pairs, conflicts ignored, so a second run adds nothing); each e-mail
+    then goes out over one mail connection in its own short transaction that marks its row
+    sent conditionally, so a concurrent runner waits on the row and finds it sent. The query
+    count does not grow with the batch, except three statements per e-mail actually sent.
+
+    Returns {reminder id: skipped / sent / deferred / retry / failed}.
+    """
     now = now or timezone.now()
-    reminder = Reminder.objects.select_related("organisation").filter(pk=reminder_id).first()
-    if reminder is None or reminder.status != Reminder.Status.SENDING:
-        return "skipped"  # cancelled, already sent, or reclaimed and finished by another task
-    rules = reminder_rules_for(organisation=reminder.organisation)
-    users = list(
-        reminder.recipients.filter(is_active=True).select_related("notification_preference").order_by("pk")
+    results = dict.fromkeys(reminder_ids, "skipped")
+    reminders = list(Reminder.objects.filter(pk__in=list(results), status=Reminder.Status.SENDING).order_by("pk"))
+    if not reminders:
+        return results  # cancelled, already sent, or reclaimed and finished by another task
+    rules = _rules_by_organisation({r.organisation_id for r in reminders})
+    links = (
+        ReminderRecipient.objects.filter(reminder__in=reminders, user__is_active=True)
+        .select_related("user", "user__notification_preference")
+        .order_by("reminder_id", "user_id")
     )
-    errors: list[str] = []
-    deferred: list[dt.datetime] = []
-    for user in users:
-        _test_pause()
+    outcomes = {r.pk: _Outcome(reminder=r) for r in reminders}
+    notices: list[Notification] = []
+    emails: dict[tuple[int, int], tuple[User, Any]] = {}
+    for link in links:
+        user, reminder = link.user, outcomes[link.reminder_id].reminder
         try:
             preference = user.notification_preference
         except NotificationPreference.DoesNotExist:
             preference = NotificationPreference(user=user)
+        send_email = preference.email and bool(user.email)
+        if not (preference.in_app or send_email):
+            continue
         rendered = render_reminder(reminder=reminder, user=user)
         if preference.in_app:
-            Notification.objects.get_or_create(
-                reminder=reminder,
-                recipient=user,
-                defaults={
-                    "organisation_id": reminder.organisation_id,
-                    "title": rendered.title,
-                    "body": rendered.body,
-                    "url": rendered.url,
-                },
+            notices.append(
+                Notification(
+                    reminder=reminder,
+                    recipient_id=user.pk,
+                    organisation_id=reminder.organisation_id,
+                    title=rendered.title,
+                    body=rendered.body,
+                    url=rendered.url,
+                )
             )
-        if preference.email and user.email:
-            outcome = _deliver_email(reminder=reminder, user=user, rendered=rendered, rules=rules, now=now)
-            if isinstance(outcome, dt.datetime):
-                deferred.append(outcome)
-            elif outcome:
-                errors.append(outcome)
-    return _finish(reminder=reminder, errors=errors, deferred=deferred, now=now)
+        if send_email:
+            emails[(reminder.pk, user.pk)] = (user, rendered)
 
-
-def _deliver_email(*, reminder: Reminder, user: User, rendered: Any, rules: ReminderRules, now: dt.datetime):
-    """Send at most once: the row stays locked from the check to the commit that marks it sent.
-
-    Returns None (sent now or before), a datetime (quiet hours: not before then) or an error.
-    A crash between the mail server's acceptance and the commit is the one window in which an
-    e-mail can go twice; nothing short of a transactional mail server closes it.
-    """
-    EmailDelivery.objects.get_or_create(reminder=reminder, recipient=user, defaults={"email": user.email})
     with transaction.atomic():
-        delivery = EmailDelivery.objects.select_for_update().get(reminder=reminder, recipient=user)
-        if delivery.status == EmailDelivery.Status.SENT:
-            return None
-        morning = quiet_until(rules=rules, tz=user.tzinfo, now=now)
-        if morning is not None:
-            delivery.not_before = morning
-            delivery.save(update_fields=["not_before"])
-            return morning
-        delivery.attempts += 1
-        try:
-            EmailMessage(rendered.email_subject, rendered.email_body, to=[delivery.email]).send()
-        except Exception as exc:
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            delivery.status = (
-                EmailDelivery.Status.FAILED if reminder.attempts >= MAX_ATTEMPTS else EmailDelivery.Status.PENDING
+        if notices:
+            Notification.objects.bulk_create(notices, ignore_conflicts=True)
+        if emails:
+            EmailDelivery.objects.bulk_create(
+                [
+                    EmailDelivery(reminder_id=reminder_id, recipient_id=user_id, email=user.email)
+                    for (reminder_id, user_id), (user, _rendered) in emails.items()
+                ],
+                ignore_conflicts=True,
             )
-            delivery.save(update_fields=["attempts", "last_error", "status"])
-            return f"{delivery.email}: {delivery.last_error}"
-        delivery.status = EmailDelivery.Status.SENT
-        delivery.sent_at = timezone.now()
-        delivery.last_error = ""
-        delivery.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-        return None
+
+    to_send: list[_Email] = []
+    if emails:
+        quiet: list[EmailDelivery] = []
+        pending = EmailDelivery.objects.filter(reminder__in=reminders).exclude(status=EmailDelivery.Status.SENT)
+        for delivery in pending.only("pk", "reminder_id", "recipient_id", "email"):
+            wanted = emails.get((delivery.reminder_id, delivery.recipient_id))
+            if wanted is None:
+                continue  # e-mail turned off, or no longer a recipient, since the row was made
+            user, rendered = wanted
+            outcome = outcomes[delivery.reminder_id]
+            morning = quiet_until(rules=rules[outcome.reminder.organisation_id], tz=user.tzinfo, now=now)
+            if morning is not None:
+                delivery.not_before = morning
+                quiet.append(delivery)
+                outcome.deferred.append(morning)
+                continue
+            message = EmailMessage(rendered.email_subject, rendered.email_body, to=[delivery.email])
+            to_send.append(_Email(delivery_id=delivery.pk, outcome=outcome, message=message))
+        if quiet:
+            EmailDelivery.objects.bulk_update(quiet, ["not_before"])
+    if to_send:
+        _send_emails(to_send)
+
+    finished = _finish_batch(list(outcomes.values()), now=now)
+    results.update(finished)
+    return results
 
 
-def _finish(*, reminder: Reminder, errors: list[str], deferred: list[dt.datetime], now: dt.datetime) -> str:
-    # Conditional on SENDING, so a cancel that arrived meanwhile is never overwritten.
-    mine = Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING)
-    if errors:
-        error = "\n".join(errors)[:4000]
-        if reminder.attempts >= MAX_ATTEMPTS:
-            mine.update(status=Reminder.Status.FAILED, last_error=error, updated_at=now)
-            logger.warning("reminders: reminder %s failed after %s attempts", reminder.pk, reminder.attempts)
-            return "failed"
-        retry_at = now + _backoff(reminder.attempts)
-        if deferred:
-            retry_at = min(retry_at, *deferred)
-        mine.update(status=Reminder.Status.PENDING, next_attempt_at=retry_at, last_error=error, updated_at=now)
-        return "retry"
-    if deferred:
-        # The attempt still counts (attempts = claims), which also tells reminder_schedule that
-        # notices went out for this time and a move needs a fresh reminder.
-        mine.update(status=Reminder.Status.PENDING, next_attempt_at=min(deferred), updated_at=now)
-        return "deferred"
-    mine.update(status=Reminder.Status.SENT, sent_at=timezone.now(), last_error="", updated_at=now)
-    return "sent"
+def _rules_by_organisation(organisation_ids: set[int]) -> dict[int, ReminderRules]:
+    found = {r.organisation_id: r for r in ReminderRules.objects.filter(organisation_id__in=organisation_ids)}
+    return {pk: found.get(pk) or ReminderRules(organisation_id=pk) for pk in organisation_ids}
+
+
+class _NotSent(Exception):
+    pass
+
+
+def _send_emails(emails: list[_Email]) -> None:
+    """Send each e-mail at most once, over one connection.
+
+    Per e-mail, one transaction: the conditional UPDATE marks the row sent (and locks it)
+    before the message goes out; a failure rolls the mark back. So the row stays locked from
+    the check to the commit that marks it sent, and a second runner blocks on it, then skips
+    it. A crash between the mail server's acceptance and that commit is the one window in
+    which an e-mail can go twice (one e-mail, never the batch); nothing short of a
+    transactional mail server closes it.
+    """
+    mailer = mailers.default
+    broken: str | None = None
+    try:
+        for n, email in enumerate(emails):
+            _test_pause()
+            if broken is None and n == 0:
+                try:
+                    mailer.open()
+                except Exception as exc:
+                    broken = f"{type(exc).__name__}: {exc}"
+            if broken is not None:
+                _email_failed(email, broken, tried=False)
+                continue
+            try:
+                with transaction.atomic():
+                    marked = (
+                        EmailDelivery.objects.filter(pk=email.delivery_id)
+                        .exclude(status=EmailDelivery.Status.SENT)
+                        .update(
+                            status=EmailDelivery.Status.SENT,
+                            sent_at=timezone.now(),
+                            attempts=F("attempts") + 1,
+                            last_error="",
+                        )
+                    )
+                    if not marked:
+                        continue  # another runner sent it meanwhile
+                    try:
+                        mailer.send_messages([email.message])
+                    except Exception as exc:
+                        raise _NotSent(exc) from exc
+            except _NotSent as failure:
+                exc = failure.__cause__
+                error = f"{type(exc).__name__}: {exc}"
+                _email_failed(email, error, tried=True)
+                if not isinstance(exc, _MESSAGE_ERRORS):
+                    broken = error
+    finally:
+        with contextlib.suppress(Exception):
+            mailer.close()
+
+
+def _email_failed(email: _Email, error: str, *, tried: bool) -> None:
+    reminder = email.outcome.reminder
+    error = error[:2000]
+    EmailDelivery.objects.filter(pk=email.delivery_id).exclude(status=EmailDelivery.Status.SENT).update(
+        attempts=F("attempts") + (1 if tried else 0),
+        last_error=error,
+        status=EmailDelivery.Status.FAILED if reminder.attempts >= MAX_ATTEMPTS else EmailDelivery.Status.PENDING,
+    )
+    email.outcome.errors.append(f"{email.message.to[0]}: {error}")
+
+
+def _finish_batch(outcomes: list[_Outcome], *, now: dt.datetime) -> dict[int, str]:
+    """Set each reminder's end state; conditional on SENDING, so a cancel that arrived meanwhile stays."""
+    results: dict[int, str] = {}
+    sent: list[int] = []
+    others: list[Reminder] = []
+    for outcome in outcomes:
+        reminder = outcome.reminder
+        if outcome.errors:
+            reminder.last_error = "\n".join(outcome.errors)[:4000]
+            if reminder.attempts >= MAX_ATTEMPTS:
+                logger.warning("reminders: reminder %s failed after %s attempts", reminder.pk, reminder.attempts)
+                reminder.status, results[reminder.pk] = Reminder.Status.FAILED, "failed"
+            else:
+                retry_at = now + _backoff(reminder.attempts)
+                if outcome.deferred:
+                    retry_at = min(retry_at, *outcome.deferred)
+                reminder.status, reminder.next_attempt_at = Reminder.Status.PENDING, retry_at
+                results[reminder.pk] = "retry"
+        elif outcome.deferred:
+            # The attempt still counts (attempts = claims), which also tells reminder_schedule that
+            # notices went out for this time and a move needs a fresh reminder.
+            reminder.status, reminder.next_attempt_at = Reminder.Status.PENDING, min(outcome.deferred)
+            results[reminder.pk] = "deferred"
+        else:
+            sent.append(reminder.pk)
+            results[reminder.pk] = "sent"
+            continue
+        reminder.updated_at = now
+        others.append(reminder)
+    mine = Reminder.objects.filter(status=Reminder.Status.SENDING)
+    if sent:
+        mine.filter(pk__in=sent).update(
+            status=Reminder.Status.SENT, sent_at=timezone.now(), last_error="", updated_at=now
+        )
+    if others:
+        mine.bulk_update(others, ["status", "next_attempt_at", "last_error", "updated_at"])
+    return results
