@@ -634,8 +634,8 @@ EXTERNAL_ID_FIELD = {"ucdp": "ucdp_paid", "pax": "pax_agt_id"}
 @dataclass
 class DatasetIndex:
     """What an import looks up for every row, loaded once: the organisation's parties by
-    normalised name and alias, and each dispute's case parties. ``agreement_import_upsert``
-    adds what it creates; after a failed row the caller reloads it (the savepoint undid the rows).
+    normalised name and alias, and each dispute's case parties. The import services add what
+    they create; after a rolled-back savepoint the caller restores a snapshot taken before it.
     """
 
     organisation: Organisation
