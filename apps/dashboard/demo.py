@@ -45,7 +45,11 @@ PEOPLE = [
 def seed_people(*, password: str) -> dict[str, User]:
     users: dict[str, User] = {}
     for slug, name, kind in ORGS:
-        org, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind})
+        # The demo organisations do not require two-factor sign-in, so the printed demo login
+        # works at once; a real organisation keeps the default (required for admins and mediators).
+        org, _ = Organisation.objects.get_or_create(
+            slug=slug, defaults={"name": name, "kind": kind, "require_2fa": False}
+        )
         for local, role, person, tz in PEOPLE:
             email = f"{local}@{slug}.example"
             user = User.objects.filter(email=email).first()
