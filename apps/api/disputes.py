@@ -29,7 +29,6 @@ from apps.accounts.actors import Actor
 from apps.accounts.models import Organisation, User
 from apps.api.base import ActorAPIView
 from apps.api.fields import AwareDateTimeFilter, FilterSet, IdFilter, ScopedPrimaryKeyField, StrictBooleanFilter
-from apps.api.permissions import IsActor, NoAPIKeys
 from apps.api.resources import DomainViewSet, org_users, refetch
 from apps.api.serializers import InputSerializer
 from apps.common.errors import ApplicationError
@@ -866,12 +865,9 @@ class ShareFilter(DisputeIdFilter):
     destroy=extend_schema(tags=_DISPUTE_TAGS, summary="Revoke a share"),
 )
 class CaseShareViewSet(DomainViewSet):
-    """Shares of the organisation's disputes with other organisations: its admins' business.
+    """Shares of the organisation's disputes with other organisations: read by its members and keys
+    (the selector), granted and revoked by its admins only (the services)."""
 
-    People only (not API keys): a leaked key must not be able to hand a dispute to a stranger.
-    """
-
-    permission_classes = [IsActor, NoAPIKeys, *DomainViewSet.permission_classes[1:]]
     serializer_class = ShareOutput
     input_serializer_class = ShareInput
     filterset_class = ShareFilter
