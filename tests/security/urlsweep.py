@@ -15,6 +15,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from apps.dashboard.selectors import PORTFOLIO_FIGURES
+from apps.dashboard.views.portfolio_record import FIGURES as RECORD_FIGURES
 from tests.security.world import World
 
 PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
@@ -152,15 +154,24 @@ def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
         ("parties", "party_pk"): [s.a.party_id, w.alpha_party.pk],
         ("representatives", "pk"): [s.rep.pk, w.alpha_rep.pk],
         ("feed", "token"): [w.feed_token],
-        ("portfolio", "figure"): ["stage", "type", "country", "risk", "time"],
+        ("portfolio", "figure"): list(PORTFOLIO_FIGURES),
+        ("record", "figure"): list(RECORD_FIGURES),
         ("notifications", "pk"): [w.notification.pk],
+        ("sessions", "pk"): [s.caucus.pk, r.planned.pk, s.planned.pk],
+        ("notes", "note_id"): [s.team_note.pk, r.team_note.pk, s.shared_note.pk],
+        ("actions", "item_id"): [s.item.pk, r.item.pk],
+        ("<pk>", "action"): ["cancel", "reschedule", "no-such-action"],
+        ("shuttle", "round_id"): [s.round.pk, r.round.pk],
+        ("proposals", "proposal_id"): [s.proposal.pk, r.counter.pk],
+        ("agreements", "agreement_id"): [s.agreement.pk, r.agreement.pk],
+        ("<agreement_id>", "action"): ["status", "provision", "assessment", "no-such-action"],
         ("reset", "uidb64"): [w.reset_uid],
         ("reset", "token"): [w.reset_token],
     }
     return web[(segment, param)]
 
 
-def fill(w: World, pattern: Pattern, *, limit: int = 4) -> list[str]:
+def fill(w: World, pattern: Pattern, *, limit: int = 6) -> list[str]:
     """Concrete paths for a pattern: the product of its parameters' candidate values, at most ``limit``."""
     if ".*" in pattern.template:  # the API's catch-all 404
         return ["/" + pattern.template.replace(".*", "no-such-endpoint/")]
