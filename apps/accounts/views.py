@@ -4,7 +4,7 @@ import base64
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -29,15 +29,16 @@ def organisation_switch(request: HttpRequest) -> HttpResponse:
     messages.success(request, _("You are now working in %(org)s.") % {"org": membership.organisation.name})
     nxt = request.POST.get("next", "")
     safe = url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    if nxt and safe:
-        return redirect(nxt)
+    if nxt.startswith("/") and safe:
+        return HttpResponseRedirect(nxt)
     return redirect("home")
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
     ok = url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return nxt if nxt and ok else default
+    # Local paths only: redirect() would try to reverse a bare word and crash.
+    return nxt if nxt.startswith("/") and ok else default
 
 
 @login_required

@@ -103,6 +103,8 @@ class CommaListField(forms.CharField):
         if isinstance(value, list | tuple):
             return [str(v).strip() for v in value if str(v).strip()]
         text = super().to_python(value) or ""
+        if "\x00" in text:  # PostgreSQL refuses NUL in text; the item validators never see the raw string
+            raise forms.ValidationError(_("Null characters are not allowed."), code="null_characters_not_allowed")
         return [part.strip() for part in text.split(",") if part.strip()]
 
 

@@ -128,6 +128,11 @@ def reminder_schedule(
         "dispute_id": dispute_id,
         "context": dict(context),
     }
+    # A row another transaction has inserted but not committed is neither seen nor locked by
+    # SELECT … FOR UPDATE, so two schedulers of one key would both insert. A transaction-level
+    # advisory lock on (organisation, key) makes the second wait for the first to finish.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"reminder:{organisation.pk}:{key}"])
     pending = (
         Reminder.objects.select_for_update()
         .filter(organisation=organisation, key=key, status=Reminder.Status.PENDING)

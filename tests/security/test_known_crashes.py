@@ -1,8 +1,7 @@
-"""500s the form fuzz found, one test each, marked xfail(strict=True) until their owners fix them.
+"""500s the form fuzz found, one regression test each (all three fixed).
 
-The fuzz (test_form_fuzz.py) keeps these fields at plausible values (KNOWN_CRASHES) so it stays green
-and strict for everything else; when a fix lands, the test here passes, strict xfail turns that into a
-failure, and the marker and the KNOWN_CRASHES entry come out together.
+The fuzz (test_form_fuzz.py) keeps fields listed in KNOWN_CRASHES at plausible values; a new crash
+found later goes there with a strict xfail test here until it is fixed.
 """
 
 from __future__ import annotations
@@ -18,12 +17,7 @@ from tests.factories.reminders import NotificationFactory
 pytestmark = pytest.mark.django_db
 
 # (URL name, field) pairs whose hostile values crash the view today; see the tests below.
-KNOWN_CRASHES = {
-    ("notification_read", "next"),
-    ("notification_read_all", "next"),
-    ("party_create", "aliases"),
-    ("party_edit", "aliases"),
-}
+KNOWN_CRASHES: set[tuple[str, str]] = set()
 
 
 @pytest.fixture
@@ -39,11 +33,6 @@ def client_for(member):
     return client
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "500 in apps/reminders/views.py::_back: a `next` without '/' or '.' (e.g. 'back') passes "
-    "url_has_allowed_host_and_scheme, then django.shortcuts.redirect(target) tries reverse() and raises "
-    "NoReverseMatch. Fix: return HttpResponseRedirect(target) (only for targets starting with '/'), "
-    "else redirect('reminders:notification_list')."))
 @pytest.mark.parametrize("url", ["read", "read_all"])
 def test_a_bare_word_as_next_redirects_to_the_notifications_instead_of_crashing(member, client_for, url):
     notice = NotificationFactory(recipient=member.user, organisation=member.organisation)
@@ -53,11 +42,6 @@ def test_a_bare_word_as_next_redirects_to_the_notifications_instead_of_crashing(
     assert response["Location"] == "/notifications/"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "500 in apps/dashboard/forms.py::CommaListField (PartyForm.aliases): a NUL character in an alias "
-    "reaches PostgreSQL ('A string literal cannot contain NUL') through apps/parties/services.py "
-    "party_create/_save_party. Fix: run ProhibitNullCharactersValidator on each item in CommaListField "
-    "(RepresentativeForm.languages uses it too), or refuse NUL in parties.services._clean_aliases."))
 def test_a_nul_in_a_party_alias_is_a_form_error_not_a_crash(client_for):
     response = client_for.post("/parties/new/", {"name": "Northern Council", "kind": "state", "aliases": "a\x00b",
                                                   "country": "", "notes": ""})
@@ -67,12 +51,6 @@ def test_a_nul_in_a_party_alias_is_a_form_error_not_a_crash(client_for):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(strict=True, reason=(
-    "500 under load (make soak): apps/reminders/services.py reminder_schedule selects the pending row FOR "
-    "UPDATE, but a row not yet committed by another transaction is neither seen nor locked, so both insert "
-    "and the second violates reminder_one_pending_per_key (IntegrityError). Two sessions scheduled at once "
-    "in one dispute hit it through sessions/notify.py _refresh_stale. Fix: lock something that exists "
-    "(the dispute or organisation row) before the lookup, or insert ON CONFLICT and re-read in a savepoint."))
 def test_two_transactions_scheduling_one_reminder_key_at_once_both_succeed():
     import datetime as dt
     import threading
