@@ -14,7 +14,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint venv check-python bench clean-var migrations lock
+.PHONY: help run test lint venv check-python bench clean-var migrations lock soak
 
 help: ## list the targets
 	@echo "PeaceCase"
@@ -56,6 +56,9 @@ lock: $(STAMP) ## re-pin requirements/production.txt and dev.txt (hashed) from p
 
 bench: $(STAMP) ## measure throughput against a raw-SQL limit (QUICK=1 for a small run)
 	$(VPY) bench/run.py $(if $(QUICK),--quick,)
+
+soak: $(STAMP) ## 5 minutes of load with PostgreSQL, Redis and worker faults on its own servers (QUICK=1: 60 s)
+	$(VPY) soak/run.py $(if $(QUICK),--quick,)
 
 clean-var: ## stop the embedded servers and delete their data under var/
 	-$(VPY) -m peacecase.devservers stop
