@@ -673,7 +673,7 @@ def reminder_deliver(*, reminder_id: int, now: dt.datetime | None = None) -> str
 
     Returns what happened: skipped / sent / deferred / retry / failed.
     """
-    return reminders_deliver(reminder_ids=[reminder_id], now=now)[reminder_id]
+    return _deliver_batch(reminder_ids=[reminder_id], now=now)[reminder_id]
 
 
 @dataclass
@@ -695,7 +695,7 @@ class _Email:
 _MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
-def reminders_deliver(*, reminder_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, str]:
+def _deliver_batch(*, reminder_ids: Sequence[int], now: dt.datetime | None = None) -> dict[int, str]:
     """Deliver a batch of claimed reminders; safe to run twice, concurrently, or after a crash.
 
     In-app notices and e-mail rows of the whole batch are written in one commit (unique

@@ -20,7 +20,7 @@ def dispatch_due_reminders() -> int:
 @shared_task(name="reminders.deliver_batch", ignore_result=True)
 def deliver_reminders(reminder_ids: list[int]) -> dict[int, str]:
     """The dispatcher's task: up to services.DELIVERY_CHUNK claimed reminders."""
-    return services.reminders_deliver(reminder_ids=reminder_ids)
+    return services._deliver_batch(reminder_ids=reminder_ids)
 
 
 @shared_task(name="reminders.deliver", ignore_result=True)

@@ -10,7 +10,7 @@ bench/loader.py (80 % sent, 4.5 % cancelled, 15 % pending later, 0.5 % pending a
     python -m tests.reminders.measure load 1000000   # generate_series, about a minute
     python -m tests.reminders.measure claim           # claim 500 due among all rows, rolled back
     python -m tests.reminders.measure inprocess 200   # reminder_deliver per id, as bench/djtasks.py does
-    python -m tests.reminders.measure batch 1000      # reminders_deliver on chunks, in this process
+    python -m tests.reminders.measure batch 1000      # _deliver_batch on chunks, in this process
     python -m tests.reminders.measure worker 1000     # dispatch, one solo Celery worker delivers
     python -m tests.reminders.measure reset           # the due rows pending again, their notices gone
 
@@ -169,7 +169,7 @@ def inprocess(count: int = 200) -> dict:
 
 
 def batch(count: int = 1000) -> dict:
-    """reminders_deliver on chunks of DELIVERY_CHUNK ids, as one worker's tasks would run them."""
+    """_deliver_batch on chunks of DELIVERY_CHUNK ids, as one worker's tasks would run them."""
     ids = _lease(count)
     now = timezone.now()
     outcomes: dict[str, int] = {}
@@ -177,7 +177,7 @@ def batch(count: int = 1000) -> dict:
     with CaptureQueriesContext(connection) as ctx:
         t0 = time.perf_counter()
         for start in range(0, len(ids), chunk):
-            for outcome in services.reminders_deliver(reminder_ids=ids[start:start + chunk], now=now).values():
+            for outcome in services._deliver_batch(reminder_ids=ids[start:start + chunk], now=now).values():
                 outcomes[outcome] = outcomes.get(outcome, 0) + 1
         seconds = time.perf_counter() - t0
     return _report(ids, seconds, len(ctx.captured_queries), outcomes) | {"chunk": chunk}

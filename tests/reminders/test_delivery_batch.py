@@ -33,7 +33,7 @@ def test_a_batch_of_in_app_notices_takes_the_same_queries_whatever_its_size(org,
     ids = claimed(org, users, count)
     # reminders, rules, recipients with preferences; savepoint, notices, release; the reminders marked sent.
     with django_assert_num_queries(7):
-        outcomes = services.reminders_deliver(reminder_ids=ids)
+        outcomes = services._deliver_batch(reminder_ids=ids)
     assert outcomes == dict.fromkeys(ids, "sent")
     assert Notification.objects.count() == 3 * count
     assert mail.outbox == []
@@ -44,7 +44,7 @@ def test_a_batch_with_emails_adds_only_one_short_transaction_per_email(org, user
     ids = claimed(org, users, count)
     # As above plus the e-mail rows' insert and read-back, then per e-mail: savepoint, mark sent, release.
     with django_assert_num_queries(7 + 2 + 3 * (3 * count)):
-        outcomes = services.reminders_deliver(reminder_ids=ids)
+        outcomes = services._deliver_batch(reminder_ids=ids)
     assert outcomes == dict.fromkeys(ids, "sent")
     assert len(mail.outbox) == EmailDelivery.objects.filter(status="sent").count() == 3 * count
     assert len({(m.to[0], m.subject) for m in mail.outbox}) == 3 * count
@@ -55,7 +55,7 @@ def test_a_batch_skips_what_is_not_claimed_and_renders_per_recipient(org, users)
     unclaimed = ReminderFactory(organisation=org, recipients=users)
     other_org = ReminderFactory(organisation=OrganisationFactory(), recipients=[UserFactory()])
     Reminder.objects.filter(pk=other_org.pk).update(status="cancelled")
-    outcomes = services.reminders_deliver(reminder_ids=[*ids, unclaimed.pk, other_org.pk])
+    outcomes = services._deliver_batch(reminder_ids=[*ids, unclaimed.pk, other_org.pk])
     assert outcomes == {ids[0]: "sent", ids[1]: "sent", unclaimed.pk: "skipped", other_org.pk: "skipped"}
     assert set(Notification.objects.values_list("reminder_id", flat=True)) == set(ids)
     assert Reminder.objects.get(pk=unclaimed.pk).status == "pending"
@@ -99,7 +99,7 @@ def test_two_runners_of_the_same_batch_send_each_email_once(settings):
     def runner():
         try:
             barrier.wait()
-            results.append(services.reminders_deliver(reminder_ids=ids))
+            results.append(services._deliver_batch(reminder_ids=ids))
         finally:
             connection.close()
 
@@ -120,7 +120,7 @@ def test_a_dead_mail_server_stops_the_batch_after_one_try(settings, org, users):
     settings.MAILERS = {"default": {"BACKEND": "tests.reminders.test_delivery_batch.DeadServer"}}
     DeadServer.calls = 0
     ids = claimed(org, users, 5)
-    assert services.reminders_deliver(reminder_ids=ids) == dict.fromkeys(ids, "retry")
+    assert services._deliver_batch(reminder_ids=ids) == dict.fromkeys(ids, "retry")
     assert DeadServer.calls == 1  # not one timeout per message
     assert EmailDelivery.objects.filter(attempts=1).count() == 1
     assert set(EmailDelivery.objects.values_list("status", flat=True)) == {"pending"}
@@ -131,7 +131,7 @@ def test_a_dead_mail_server_stops_the_batch_after_one_try(settings, org, users):
 def test_a_refused_recipient_does_not_stop_the_others(settings, org, users):
     settings.MAILERS = {"default": {"BACKEND": "tests.reminders.test_delivery_batch.RefusesKolkata"}}
     ids = claimed(org, users, 2)
-    assert services.reminders_deliver(reminder_ids=ids) == dict.fromkeys(ids, "retry")
+    assert services._deliver_batch(reminder_ids=ids) == dict.fromkeys(ids, "retry")
     assert sorted(m.to[0] for m in mail.outbox) == ["auckland@example.org"] * 2 + ["ny@example.org"] * 2
     refused = EmailDelivery.objects.get(reminder_id=ids[0], recipient=users[1])
     assert (refused.status, refused.attempts) == ("pending", 1)
