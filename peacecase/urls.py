@@ -4,6 +4,8 @@ from django.views.i18n import set_language
 
 from apps.common.views import healthz
 
+handler500 = "apps.common.outage.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

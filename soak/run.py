@@ -60,12 +60,8 @@ CONNECT_TIMEOUT_S = 5.0  # settings: DATABASES OPTIONS connect_timeout
 # Checks that fail today because of a defect reported to its owner: reported as XFAIL and not fatal, like
 # pytest's xfail(strict=True) — once fixed, the check passes, the run fails, and the entry comes out.
 # An entry for a race hit in some runs only may be (False, reason): passing then does not fail the run.
-KNOWN_FAILURES = {
-    "database window: failures are 503, not 500": (True, (
-        "no handler maps django.db OperationalError/InterfaceError to 503: the API answers a 500 problem "
-        "(apps/api/problems.py exception_handler) and the web a 500 page (no handler500); SessionMiddleware "
-        "fails the same way before any view runs")),
-}
+# None at the moment (the database window's 500s became 503s in apps/common/outage.py).
+KNOWN_FAILURES: dict[str, tuple[bool, str]] = {}
 RACE = 'IntegrityError: duplicate key value violates unique constraint "reminder_one_pending_per_key"'
 
 

@@ -21,6 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from apps.common.errors import AccessDenied, ApplicationError, ConflictError
+from apps.common.outage import RETRY_AFTER_SECONDS, is_database_outage, outage_problem
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,14 @@ def _translate(exc: Exception) -> Exception:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:
+    if is_database_outage(exc):
+        # PostgreSQL is restarting or unreachable: a 503 the client may retry, not a bug report.
+        logger.warning("Database unavailable during an API request: %s", type(exc).__name__)
+        set_rollback()
+        return Response(
+            outage_problem(), status=503, content_type=PROBLEM_CONTENT_TYPE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+        )
     exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:

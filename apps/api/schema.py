@@ -25,6 +25,7 @@ _ERROR_TEXT = {
     "428": _("If-Match is required to change this object."),
     "429": _("Too many requests: wait the number of seconds in Retry-After."),
     "500": _("An unexpected error; it has been logged."),
+    "503": _("The database is briefly unavailable: retry after the seconds in Retry-After."),
 }
 _WRITE_METHODS = ("POST", "PUT", "PATCH")
 
@@ -64,7 +65,7 @@ class PeaceCaseAutoSchema(AutoSchema):
         return params
 
     def _error_codes(self) -> list[str]:
-        codes = ["401", "403", "429", "500"]
+        codes = ["401", "403", "429", "500", "503"]
         # Any GET may carry a bad query (filters, page size, cursor, an action's own parameters).
         if self.method in _WRITE_METHODS or self.method == "GET":
             codes.append("400")
@@ -87,7 +88,7 @@ class PeaceCaseAutoSchema(AutoSchema):
                 "description": str(_ERROR_TEXT[code]),
                 "content": {PROBLEM_CONTENT_TYPE: {"schema": problem_ref}},
             }
-            if code == "429":
+            if code in ("429", "503"):
                 body["headers"] = {"Retry-After": {
                     "schema": {"type": "integer"}, "description": str(_("Seconds to wait before retrying.")),
                 }}
