@@ -357,6 +357,7 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "apps.sessions.models.MediationSession.Status",
         "ShuttleRoundStatusEnum": "apps.sessions.models.ShuttleRound.Status",
         "ProposalStatusEnum": "apps.negotiations.models.ProposalStatus",
+        "AgreementLinkKindEnum": "apps.agreements.models.AgreementLink.Kind",
         "AgreementStatusEnum": "apps.agreements.models.AgreementStatus",
         "SignatoryRoleEnum": "apps.agreements.models.Signatory.Role",
         "ImplementationLevelEnum": "apps.agreements.models.ImplementationLevel",

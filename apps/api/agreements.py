@@ -12,11 +12,12 @@ from typing import Any
 
 import django_filters
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +26,7 @@ from apps.accounts.actors import Actor
 from apps.accounts.models import Organisation
 from apps.agreements.models import (
     Agreement,
+    AgreementLink,
     AgreementStatus,
     AgreementType,
     AgreementVersion,
@@ -49,11 +51,14 @@ from apps.agreements.services import (
     agreement_amend,
     agreement_change_status,
     agreement_create,
+    agreement_link_add,
+    agreement_link_remove,
     agreement_update,
     agreement_version_create,
     assessment_record,
     provision_create,
     provision_delete,
+    provision_set_deadline,
     provision_update,
     signatory_add,
     signatory_remove,
@@ -61,7 +66,7 @@ from apps.agreements.services import (
 from apps.api.base import ActorAPIView
 from apps.api.fields import FilterSet, IdFilter, ScopedPrimaryKeyField, StrictBooleanFilter
 from apps.api.resources import DomainViewSet, refetch
-from apps.api.serializers import InputSerializer
+from apps.api.serializers import InputSerializer, ProblemSerializer
 from apps.disputes.models import Dispute
 from apps.disputes.selectors import disputes_visible, party_list, representative_list
 from apps.parties.models import Party, Representative
@@ -192,6 +197,46 @@ class AgreementStatusInput(InputSerializer):
     superseded_by = ScopedPrimaryKeyField(model=Agreement, scope=_agreements, required=False, allow_null=True)
 
 
+class AgreementLinkOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_agreement_id = serializers.IntegerField()
+    to_agreement_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=AgreementLink.Kind.choices, help_text=_(
+        "The from-agreement supersedes / implements / renews the to-agreement."
+    ))
+    direction = serializers.ChoiceField(choices=[("out", "out"), ("in", "in")], help_text=_(
+        "out: this agreement is the from-agreement; in: another agreement refers to this one."
+    ))
+    other_agreement_id = serializers.IntegerField()
+    other_agreement_title = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class AgreementLinksOutput(serializers.Serializer):
+    agreement_id = serializers.IntegerField()
+    links = AgreementLinkOutput(many=True, help_text=_("Links to agreements out of your reach are left out."))
+
+
+def _link_row(link: AgreementLink, *, agreement_id: int) -> dict[str, Any]:
+    out = link.from_agreement_id == agreement_id
+    other = link.to_agreement if out else link.from_agreement
+    return {"id": link.pk, "from_agreement_id": link.from_agreement_id, "to_agreement_id": link.to_agreement_id,
+            "kind": link.kind, "direction": "out" if out else "in", "other_agreement_id": other.pk,
+            "other_agreement_title": other.title, "created_at": link.created_at}
+
+
+class AgreementLinkInput(InputSerializer):
+    target = ScopedPrimaryKeyField(model=Agreement, scope=_agreements, help_text=_(
+        "The agreement this one supersedes, implements or renews."
+    ))
+    kind = serializers.ChoiceField(choices=AgreementLink.Kind.choices)
+
+
+# DELETE answers are not among the write methods the schema hook documents a 400 for; a link that
+# records why its target is superseded stays, and that refusal is a 400.
+_DELETE_REFUSED = OpenApiResponse(ProblemSerializer, description=str(_("The service refused: see detail.")))
+
+
 class AgreementFilter(FilterSet):
     dispute = IdFilter(field_name="dispute_id")
     status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
@@ -252,6 +297,46 @@ class AgreementViewSet(DomainViewSet):
             request, input_class=AgreementStatusInput, output=lambda a: AgreementOutput(self._full(a)).data,
             do=lambda a, data: agreement_change_status(actor=self.actor, agreement=a, **data),
         )
+
+    # --- links between agreements (apps/agreements/services.py: agreement_link_add / _remove) ---
+
+    def _links(self, agreement: Agreement) -> dict[str, Any]:
+        # agreement_detail prefetches both directions, without links to agreements out of reach.
+        links = [*getattr(agreement, "links_out_loaded", []), *getattr(agreement, "links_in_loaded", [])]
+        return {"agreement_id": agreement.pk,
+                "links": [_link_row(link, agreement_id=agreement.pk) for link in sorted(links, key=lambda x: x.pk)]}
+
+    @extend_schema(methods=["GET"], tags=_TAGS, responses=AgreementLinksOutput, filters=False,
+                   summary="Links from and to this agreement (supersedes, implements, renews)")
+    @extend_schema(methods=["POST"], tags=_TAGS, request=AgreementLinkInput, responses={201: AgreementLinkOutput},
+                   summary="Record that this agreement supersedes, implements or renews another")
+    @action(detail=True, methods=["get", "post"], url_path="links")
+    def links(self, request: Request, pk: str | None = None) -> Response:
+        if request.method == "GET":
+            return Response(self._links(self.get_object()))
+        return self.run_action(
+            request, input_class=AgreementLinkInput, status_code=status.HTTP_201_CREATED,
+            output=lambda link: _link_row(link, agreement_id=link.from_agreement_id),
+            do=lambda a, data: agreement_link_add(actor=self.actor, agreement=a, **data),
+        )
+
+    @extend_schema(
+        tags=_TAGS, request=None, summary="Remove a link (from either of its agreements)",
+        parameters=[OpenApiParameter("link_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={204: None, (400, "application/problem+json"): _DELETE_REFUSED},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"links/(?P<link_id>[0-9]+)")
+    def remove_link(self, request: Request, pk: str | None = None, link_id: str | None = None) -> Response:
+        with transaction.atomic():
+            agreement = self.get_object()
+            visible = {link.pk for link in (*agreement.links_out_loaded, *agreement.links_in_loaded)}
+            if int(link_id or 0) not in visible:
+                raise exceptions.NotFound()
+            link = AgreementLink.objects.select_related("from_agreement__dispute", "to_agreement").get(
+                pk=int(link_id or 0)
+            )
+            agreement_link_remove(actor=self.actor, link=link)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DiffChunkOutput(serializers.Serializer):
@@ -542,6 +627,12 @@ class ProvisionUpdateInput(InputSerializer):
     deadline = serializers.DateField(required=False, allow_null=True)
 
 
+class ProvisionDeadlineInput(InputSerializer):
+    deadline = serializers.DateField(allow_null=True, help_text=_(
+        "The new deadline; null clears it. Its reminders move in the same transaction."
+    ))
+
+
 class ProvisionFilter(FilterSet):
     agreement = IdFilter(field_name="agreement_id")
     dispute = IdFilter(field_name="agreement__dispute_id")
@@ -612,6 +703,16 @@ class ProvisionViewSet(DomainViewSet):
 
     def destroy_object(self, *, instance: Provision) -> None:
         provision_delete(actor=self.actor, provision=instance)
+
+    @extend_schema(tags=["provisions"], request=ProvisionDeadlineInput, responses=ProvisionOutput,
+                   summary="Set, move or clear the provision's deadline")
+    @action(detail=True, methods=["post"])
+    def deadline(self, request: Request, pk: str | None = None) -> Response:
+        return self.run_action(
+            request, input_class=ProvisionDeadlineInput,
+            output=lambda p: ProvisionOutput(self._full(p)).data,
+            do=lambda p, data: provision_set_deadline(actor=self.actor, provision=p, **data),
+        )
 
 
 # --- assessments ------------------------------------------------------------------------------------------------

@@ -14,12 +14,13 @@ from typing import Any
 import django_filters
 import orjson
 from django.contrib.postgres.aggregates import JSONBAgg
+from django.db import transaction
 from django.db.models import Func, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +30,7 @@ from apps.accounts.actors import Actor
 from apps.accounts.models import Organisation, User
 from apps.api.base import ActorAPIView
 from apps.api.fields import AwareDateTimeFilter, FilterSet, IdFilter, ScopedPrimaryKeyField, StrictBooleanFilter
+from apps.api.idempotency import idempotent
 from apps.api.resources import DomainViewSet, org_users, refetch
 from apps.api.serializers import InputSerializer
 from apps.common.errors import ApplicationError
@@ -74,6 +76,7 @@ from apps.disputes.services import (
     dispute_change_risk,
     dispute_change_stage,
     dispute_open,
+    dispute_set_confidentiality,
     dispute_update,
     negotiation_issue_create,
     negotiation_issue_update,
@@ -83,6 +86,7 @@ from apps.disputes.services import (
     team_member_change_role,
     team_member_remove,
 )
+from apps.negotiations.services import issue_reopen
 from apps.parties.models import Party
 from apps.sessions.models import Visibility
 from apps.sessions.selectors import DEFAULT_TIMELINE_PAGE, MAX_TIMELINE_PAGE, TIMELINE_KINDS, dispute_timeline
@@ -242,6 +246,13 @@ class RiskChangeInput(InputSerializer):
     assessed_on = serializers.DateField(required=False)
 
 
+class ConfidentialityInput(InputSerializer):
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices, help_text=_(
+        "restricted: the case team and the organisation's admins alone read the dispute."
+    ))
+    reason = serializers.CharField(allow_blank=True, required=False, max_length=5000)
+
+
 class DisputeFilter(FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, help_text=_("Repeat for several stages."))
     risk = django_filters.MultipleChoiceFilter(choices=Risk.choices)
@@ -382,6 +393,16 @@ class DisputeViewSet(DomainViewSet):
         return self.run_action(
             request, input_class=RiskChangeInput, output=self._changed,
             do=lambda d, data: dispute_change_risk(actor=self.actor, dispute=d, **data),
+        )
+
+    @extend_schema(tags=_DISPUTE_TAGS, request=ConfidentialityInput, responses=DisputeOutput,
+                   summary="Restrict the dispute, or make it standard again (admins and the lead mediator)")
+    @action(detail=True, methods=["post"], url_path="confidentiality")
+    def confidentiality(self, request: Request, pk: str | None = None) -> Response:
+        """A shared dispute cannot be restricted: revoke its shares first."""
+        return self.run_action(
+            request, input_class=ConfidentialityInput, output=self._changed,
+            do=lambda d, data: dispute_set_confidentiality(actor=self.actor, dispute=d, **data),
         )
 
 
@@ -642,6 +663,10 @@ class IssueUpdateInput(InputSerializer):
     status = serializers.ChoiceField(choices=NegotiationIssue.Status.choices, required=False)
 
 
+class ReopenInput(InputSerializer):
+    reason = serializers.CharField(max_length=5000, help_text=_("Why the agreed issue goes back on the table."))
+
+
 class IssueFilter(DisputeIdFilter):
     status = django_filters.ChoiceFilter(choices=NegotiationIssue.Status.choices)
 
@@ -678,6 +703,15 @@ class NegotiationIssueViewSet(DomainViewSet):
 
     def update_object(self, *, instance: NegotiationIssue, data: dict[str, Any], partial: bool) -> NegotiationIssue:
         return negotiation_issue_update(actor=self.actor, issue=instance, data=data)
+
+    @extend_schema(tags=["issues"], request=ReopenInput, responses=IssueOutput,
+                   summary="Reopen an agreed issue (its accepted proposal stays accepted, as history)")
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        return self.run_action(
+            request, input_class=ReopenInput,
+            do=lambda issue, data: issue_reopen(actor=self.actor, issue=issue, **data),
+        )
 
 
 class PositionOutput(serializers.Serializer):
@@ -717,8 +751,11 @@ class PositionFilter(FilterSet):
 
 @extend_schema_view(
     list=extend_schema(tags=["issues"]), retrieve=extend_schema(tags=["issues"]),
-    create=extend_schema(tags=["issues"], responses={201: PositionOutput},
-                         summary="Set a party's position and interests on an issue (replaces the previous ones)"),
+    create=extend_schema(
+        tags=["issues"], responses={200: PositionOutput, 201: PositionOutput},
+        summary="Set a party's position and interests on an issue (replaces the previous ones)",
+        description=str(_("201 when the party had no position on the issue yet, 200 when this replaced it.")),
+    ),
 )
 class PositionViewSet(DomainViewSet):
     """What each party says it wants on each issue (position) and why (interests)."""
@@ -740,6 +777,28 @@ class PositionViewSet(DomainViewSet):
 
     def create_object(self, *, data: dict[str, Any]) -> PartyPosition:
         return party_position_set(actor=self.actor, **data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """POST sets or replaces: 201 for a new position, 200 when one was replaced (positions have
+        no delete service, so there is no DELETE)."""
+
+        def handler() -> Response:
+            serializer = self.get_input_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            with transaction.atomic():
+                # Read under the same transaction as the service, which locks the row it replaces.
+                existed = party_position_list(actor=self.actor).filter(
+                    case_party=data["case_party"], issue=data["issue"]
+                ).exists()
+                instance = self.create_object(data=data)
+            return Response(
+                self.get_serializer(instance).data,
+                status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
+                headers={"ETag": self.get_etag(instance)},
+            )
+
+        return idempotent(request, self.actor, handler) if self.idempotent_create else handler()
 
 
 # --- case team -------------------------------------------------------------------------------------------

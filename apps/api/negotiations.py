@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +36,7 @@ from apps.negotiations.selectors import (
 from apps.negotiations.services import (
     proposal_accept,
     proposal_consider,
+    proposal_counter,
     proposal_reject,
     proposal_set_deadline,
     proposal_table,
@@ -119,6 +120,19 @@ class ProposalInput(InputSerializer):
     tabled_in = ScopedPrimaryKeyField(model=MediationSession, scope=_sessions, required=False, allow_null=True)
     responds_to = ScopedPrimaryKeyField(model=Proposal, scope=_proposals, required=False, allow_null=True,
                                         help_text=_("The proposal this counters (same issue)."))
+    concessions = serializers.CharField(allow_blank=True, required=False)
+    response_deadline = AwareDateTimeField(required=False, allow_null=True)
+    tabled_at = AwareDateTimeField(required=False)
+
+
+class CounterInput(InputSerializer):
+    """A counter-proposal: tabled on the parent's issue, in answer to it."""
+
+    text = serializers.CharField(max_length=100000)
+    tabled_by = ScopedPrimaryKeyField(model=CaseParty, scope=_case_parties, required=False, allow_null=True,
+                                      help_text=_("The case party tabling it; leave out with bridging: true."))
+    bridging = serializers.BooleanField(required=False, default=False)
+    tabled_in = ScopedPrimaryKeyField(model=MediationSession, scope=_sessions, required=False, allow_null=True)
     concessions = serializers.CharField(allow_blank=True, required=False)
     response_deadline = AwareDateTimeField(required=False, allow_null=True)
     tabled_at = AwareDateTimeField(required=False)
@@ -218,6 +232,16 @@ class ProposalViewSet(DomainViewSet):
         return self.run_action(
             request, input_class=input_class, output=lambda p: ProposalDetailOutput(self._full(p)).data,
             do=lambda proposal, data: service(actor=self.actor, proposal=proposal, **data),
+        )
+
+    @extend_schema(tags=_TAGS, request=CounterInput, responses={201: ProposalDetailOutput},
+                   summary="Table a counter-proposal to this proposal (on the same issue)")
+    @action(detail=True, methods=["post"])
+    def counter(self, request: Request, pk: str | None = None) -> Response:
+        return self.run_action(
+            request, input_class=CounterInput, status_code=status.HTTP_201_CREATED,
+            output=lambda p: ProposalDetailOutput(self._full(p)).data,
+            do=lambda parent, data: proposal_counter(actor=self.actor, parent=parent, **data),
         )
 
     @_act(request=PartyAtInput, summary="A party takes the proposal under consideration")

@@ -1,6 +1,7 @@
-"""/api/v1/notifications/: the caller's own in-app notices (read; mark read).
+"""/api/v1/notifications/: the caller's own in-app notices (read; mark read), and
+/api/v1/reminder-rules/: the organisation's reminder rules (read; admins change them).
 
-People only: notices are addressed to users, and an API key is nobody's inbox.
+Notices are for people only: they are addressed to users, and an API key is nobody's inbox.
 """
 
 from __future__ import annotations
@@ -14,12 +15,20 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.api.base import ActorAPIView
 from apps.api.fields import FilterSet, StrictBooleanFilter
 from apps.api.permissions import IsActor, NoAPIKeys
 from apps.api.resources import DomainViewSet
-from apps.reminders.models import Notification
+from apps.api.serializers import InputSerializer
+from apps.reminders.models import Notification, ReminderRules
 from apps.reminders.selectors import notification_list_for_actor
-from apps.reminders.services import notification_mark_all_read, notification_mark_read
+from apps.reminders.services import (
+    RULE_FIELDS,
+    notification_mark_all_read,
+    notification_mark_read,
+    reminder_rules_for,
+    reminder_rules_update,
+)
 
 
 class NotificationOutput(serializers.Serializer):
@@ -73,3 +82,71 @@ class NotificationViewSet(DomainViewSet):
 
 
 
+# --- the organisation's reminder rules -------------------------------------------------------------------
+
+_RULES_TAGS = ["reminder-rules"]
+_INT_MAX = 2_147_483_647  # PostgreSQL integer
+
+
+class ReminderRulesOutput(serializers.Serializer):
+    session_upcoming_hours = serializers.ListField(child=serializers.IntegerField(), help_text=_(
+        "Hours before a session its attendees are reminded (up to four)."
+    ))
+    shuttle_follow_up_hours = serializers.IntegerField()
+    proposal_response_hours_before = serializers.IntegerField()
+    action_item_days_before = serializers.IntegerField()
+    provision_days_before = serializers.IntegerField()
+    dispute_stale_days = serializers.IntegerField()
+    quiet_hours_enabled = serializers.BooleanField()
+    quiet_hours_start = serializers.TimeField()
+    quiet_hours_end = serializers.TimeField()
+    is_default = serializers.BooleanField(help_text=_("True while the organisation has never changed the rules."))
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+def _rules_data(rules: ReminderRules) -> dict[str, Any]:
+    return {**{name: getattr(rules, name) for name in RULE_FIELDS},
+            "is_default": rules.pk is None, "updated_at": rules.updated_at if rules.pk else None}
+
+
+class ReminderRulesInput(InputSerializer):
+    """The same bounds as the model's validators (the service cleans the row too)."""
+
+    session_upcoming_hours = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=24 * 30), max_length=4, allow_empty=True,
+    )
+    shuttle_follow_up_hours = serializers.IntegerField(min_value=1, max_value=_INT_MAX)
+    proposal_response_hours_before = serializers.IntegerField(min_value=0, max_value=24 * 30)
+    action_item_days_before = serializers.IntegerField(min_value=0, max_value=90)
+    provision_days_before = serializers.IntegerField(min_value=0, max_value=365)
+    dispute_stale_days = serializers.IntegerField(min_value=1, max_value=_INT_MAX)
+    quiet_hours_enabled = serializers.BooleanField()
+    quiet_hours_start = serializers.TimeField()
+    quiet_hours_end = serializers.TimeField()
+
+
+class ReminderRulesView(ActorAPIView):
+    """When the organisation's reminders go out. Every caller reads them (reading never writes);
+    only an organisation admin changes them (the service refuses anyone else with a 403), and the
+    change applies to reminders scheduled from then on."""
+
+    @extend_schema(tags=_RULES_TAGS, operation_id="reminder_rules_retrieve", responses=ReminderRulesOutput,
+                   summary="The organisation's reminder rules")
+    def get(self, request: Request) -> Response:
+        return Response(_rules_data(reminder_rules_for(organisation=self.actor.organisation)))
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        serializer = ReminderRulesInput(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        rules = reminder_rules_update(actor=self.actor, data=dict(serializer.validated_data))
+        return Response(_rules_data(rules))
+
+    @extend_schema(tags=_RULES_TAGS, operation_id="reminder_rules_update", request=ReminderRulesInput,
+                   responses=ReminderRulesOutput, summary="Replace the reminder rules (admins)")
+    def put(self, request: Request) -> Response:
+        return self._update(request, partial=False)
+
+    @extend_schema(tags=_RULES_TAGS, operation_id="reminder_rules_partial_update", request=ReminderRulesInput,
+                   responses=ReminderRulesOutput, summary="Change some reminder rules (admins)")
+    def patch(self, request: Request) -> Response:
+        return self._update(request, partial=True)

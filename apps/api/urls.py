@@ -47,6 +47,7 @@ v1 = [
     path("issues/<int:pk>/thread/", negotiations.IssueThreadView.as_view(), name="issue-thread"),
     path("agreements/<int:pk>/diff/", agreements.AgreementDiffView.as_view(), name="agreement-diff"),
     path("rollups/", agreements.RollupView.as_view(), name="rollups"),
+    path("reminder-rules/", reminders.ReminderRulesView.as_view(), name="reminder-rules"),
     *router.urls,
 ]
 

@@ -36,7 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.common.errors import ApplicationError
+from apps.common.errors import AccessDenied, ApplicationError
 from apps.common.services import audit_record, model_update
 from apps.reminders.models import (
     EmailDelivery,
@@ -240,7 +240,7 @@ RULE_FIELDS = [
 def reminder_rules_update(*, actor: Actor, data: Mapping[str, Any]) -> ReminderRules:
     """Only an organisation admin sets the rules; they apply to reminders scheduled from now on."""
     if not actor.is_admin:
-        raise ApplicationError(_("Only an organisation admin can change the reminder rules."), code="forbidden")
+        raise AccessDenied(_("Only an organisation admin can change the reminder rules."))
     rules, _created = ReminderRules.objects.select_for_update().get_or_create(organisation=actor.organisation)
     rules, before, after = model_update(instance=rules, fields=RULE_FIELDS, data=dict(data))
     if before:
