@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from apps.agreements.services import agreement_create, agreement_link_add
 from apps.common.models import AuditEvent
 from tests.api.world import BETA_SECRET, PRINCIPALS, RESTRICTED_TITLE, TEAM_SECRET, World, build_world
+from tests.factories import NegotiationIssueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +126,8 @@ def _reads(w: World) -> list[tuple[str, Callable[[str], int]]]:
         ("/api/v1/provisions/", list_ok), (f"/api/v1/provisions/{w.provision.pk}/", read_dispute),
         ("/api/v1/assessments/", list_ok), (f"/api/v1/assessments/{w.assessment.pk}/", read_dispute),
         ("/api/v1/rollups/", list_ok),
+        (f"/api/v1/agreements/{w.agreement.pk}/links/", read_dispute),
+        ("/api/v1/reminder-rules/", list_ok),
         ("/api/v1/notifications/", list_people_only),
         (f"/api/v1/notifications/{w.notification.pk}/", read_own_notification),
         ("/api/v1/audit-events/", list_admins_only),
@@ -217,6 +221,32 @@ def write_notification(p: str) -> int:
     return 200 if p == "lead" else 404
 
 
+def write_rules(p: str) -> int:
+    """The organisation's reminder rules: its admin (each organisation its own); the service refuses the rest."""
+    if _unauth(p):
+        return 401
+    return 200 if p in ("admin", "other_org_admin") else 403
+
+
+def change_confidentiality(p: str) -> int:
+    """Opening up the restricted dispute: its readers who may decide (admin, lead); the rest cannot see it."""
+    if _unauth(p):
+        return 401
+    if p in ("admin", "lead"):
+        return 200
+    return 403 if p in ("analyst", "read_key") else 404
+
+
+def _made(rule: Callable[[str], int], status: int = 201) -> Callable[[str], int]:
+    """An action on an object in the URL that creates (201) or removes (204): the object decides reach."""
+
+    def expected(p: str) -> int:
+        got = rule(p)
+        return status if got == 200 else got
+
+    return expected
+
+
 def _created(rule: Callable[[str], int]) -> Callable[[str], int]:
     """A POST naming objects in its body: another organisation's caller gets a 400 naming the field
     (its ids resolve to nothing), never a silent link."""
@@ -231,6 +261,10 @@ def _created(rule: Callable[[str], int]) -> Callable[[str], int]:
 def _writes(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str], Callable[[str], int]]]:
     d, star = w.dispute, {"HTTP_IF_MATCH": "*"}
     co_member = d.team.get(user=w.members["co"].user)
+    agreed = NegotiationIssueFactory(dispute=d, title="Prisoner exchange", status="agreed")
+    protocol = agreement_create(actor=w.actor("lead"), dispute=d, title="Protocol", type="implementation", text="x")
+    renewal = agreement_create(actor=w.actor("lead"), dispute=d, title="Renewal", type="renewal", text="x")
+    link = agreement_link_add(actor=w.actor("lead"), agreement=renewal, target=w.agreement, kind="renews")
     return [
         ("patch", f"/api/v1/disputes/{d.pk}/", {"summary": "Changed"}, star, write_dispute),
         ("post", f"/api/v1/disputes/{d.pk}/risk/", {"risk": "high"}, {}, write_dispute),
@@ -254,6 +288,16 @@ def _writes(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str], Ca
         ("delete", f"/api/v1/shares/{d.shares.first().pk}/", {}, {}, write_share),
         ("patch", f"/api/v1/notes/{w.team_note.pk}/", {"text": "Changed"}, star, write_team_note),
         ("post", f"/api/v1/notifications/{w.notification.pk}/read/", {}, {}, write_notification),
+        ("post", f"/api/v1/issues/{agreed.pk}/reopen/", {"reason": "New survey"}, {}, write_dispute),
+        ("post", f"/api/v1/proposals/{w.counter.pk}/counter/", {"text": "Halfway", "tabled_by": w.a.pk}, {},
+         _made(write_dispute)),
+        ("post", f"/api/v1/provisions/{w.provision.pk}/deadline/", {"deadline": "2030-06-30"}, {}, write_dispute),
+        ("post", f"/api/v1/agreements/{protocol.pk}/links/", {"target": w.agreement.pk, "kind": "implements"}, {},
+         _made(write_dispute)),
+        ("delete", f"/api/v1/agreements/{renewal.pk}/links/{link.pk}/", {}, {}, _made(write_dispute, 204)),
+        ("post", f"/api/v1/disputes/{w.restricted.pk}/confidentiality/", {"confidentiality": "standard"}, {},
+         change_confidentiality),
+        ("patch", "/api/v1/reminder-rules/", {"dispute_stale_days": 45}, {}, write_rules),
     ]
 
 
