@@ -21,3 +21,12 @@ def membership_get(*, user: User, organisation_id: int | str | None) -> Membersh
 
 def member_list(*, organisation: Organisation) -> QuerySet[Membership]:
     return Membership.objects.filter(organisation=organisation).select_related("user").order_by("user__email")
+
+
+def member_get(*, organisation: Organisation, membership_id: int) -> Membership | None:
+    return member_list(organisation=organisation).filter(pk=membership_id).first()
+
+
+def user_by_email(*, email: str) -> User | None:
+    """The account with this e-mail (addresses are stored lower-case), to add it to an organisation."""
+    return User.objects.filter(email__iexact=(email or "").strip()).first()

@@ -40,6 +40,18 @@ def membership_create(*, user: User, organisation: Organisation, role: str, by: 
 def membership_change_role(*, membership: Membership, role: str, by: User | None = None) -> Membership:
     if role not in Membership.Role.values:
         raise ApplicationError(_("Unknown role."), field="role")
+    # The organisation's admins are locked first, in one order, so two admins demoting each other at once
+    # take turns (and the second is refused) rather than both succeeding or deadlocking.
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(organisation_id=membership.organisation_id, role=Membership.Role.ADMIN)
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("organisation").get(
+        pk=membership.pk)
+    if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN and admins == [membership.pk]:
+        raise ApplicationError(_("The organisation needs at least one admin: make someone else admin first."),
+                               field="role")
     before = {"role": membership.role}
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
