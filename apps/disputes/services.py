@@ -196,6 +196,11 @@ def _is_lead(actor: Actor, dispute: Dispute) -> bool:
     ).exists()
 
 
+def actor_may_set_confidentiality(*, actor: Actor, dispute: Dispute) -> bool:
+    """An admin of the owning organisation or the dispute's lead mediator (pages show the control to them only)."""
+    return dispute.organisation_id == actor.organisation.pk and (actor.is_admin or _is_lead(actor, dispute))
+
+
 def _check_confidentiality_change(*, actor: Actor, dispute: Dispute, confidentiality: str) -> None:
     """Who may restrict or open up a dispute, and when.
 
@@ -205,7 +210,7 @@ def _check_confidentiality_change(*, actor: Actor, dispute: Dispute, confidentia
     """
     if confidentiality not in Confidentiality.values:
         raise ApplicationError(_("Unknown confidentiality level."), field="confidentiality")
-    if dispute.organisation_id != actor.organisation.pk or not (actor.is_admin or _is_lead(actor, dispute)):
+    if not actor_may_set_confidentiality(actor=actor, dispute=dispute):
         raise AccessDenied(
             _("Only an admin or the lead mediator can change a dispute's confidentiality."), field="confidentiality"
         )
