@@ -182,6 +182,21 @@ class DisputeForm(forms.Form):
     opened_on = forms.DateField(label=_("Opened on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class DisputeEditForm(DisputeForm):
+    """Confidentiality has its own form (ConfidentialityForm): only an admin or the lead mediator may change it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["confidentiality"]
+
+
+class ConfidentialityForm(UniqueIds, forms.Form):
+    id_prefix = "confidentiality"
+    confidentiality = ChoiceField(label=_("Confidentiality"), choices=Confidentiality.choices)
+    reason = forms.CharField(label=_("Reason (kept in the audit log)"), required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class DisputeCreateForm(DisputeForm):
     risk = ChoiceField(label=_("Escalation risk"), choices=Risk.choices, initial=Risk.MEDIUM)
     lead_mediator = ModelChoiceField(label=_("Lead mediator"), queryset=User.objects.none())

@@ -23,6 +23,7 @@ urlpatterns = [
     path("disputes/new/", disputes.dispute_create, name="dispute_create"),
     path("disputes/<int:pk>/", disputes.dispute_detail_view, name="dispute_detail"),
     path("disputes/<int:pk>/edit/", disputes.dispute_edit, name="dispute_edit"),
+    path("disputes/<int:pk>/confidentiality/", disputes.dispute_confidentiality, name="dispute_confidentiality"),
     path("disputes/<int:pk>/stage/", disputes.dispute_stage, name="dispute_stage"),
     path("disputes/<int:pk>/risk/", disputes.dispute_risk, name="dispute_risk"),
     path("disputes/<int:pk>/team/", disputes.dispute_team_add, name="dispute_team_add"),
@@ -41,6 +42,8 @@ urlpatterns = [
     path("sessions/<int:pk>/", session_views.session_detail, name="dispute_session_detail"),
     path("sessions/<int:pk>/notes/", session_views.session_note_add, name="dispute_session_note_add"),
     path("sessions/<int:pk>/notes/<int:note_id>/", session_views.session_note_edit, name="dispute_session_note_edit"),
+    path("sessions/<int:pk>/notes/<int:note_id>/consent/", session_views.session_note_consent,
+         name="dispute_session_note_consent"),
     path("sessions/<int:pk>/attendance/", session_views.session_attendance, name="dispute_session_attendance"),
     path("sessions/<int:pk>/record/", session_views.session_record, name="dispute_session_record"),
     path("sessions/<int:pk>/actions/", session_views.session_action_add, name="dispute_session_action_add"),
@@ -58,6 +61,7 @@ urlpatterns = [
     path("disputes/<int:pk>/proposals/", proposals.proposal_threads, name="dispute_proposals"),
     path("disputes/<int:pk>/proposals/table/", proposals.proposal_table, name="dispute_proposal_table"),
     path("proposals/<int:proposal_id>/counter/", proposals.proposal_counter, name="dispute_proposal_counter"),
+    path("disputes/<int:pk>/issues/<int:issue_id>/reopen/", proposals.issue_reopen, name="dispute_issue_reopen"),
     path("proposals/<int:proposal_id>/respond/", proposals.proposal_respond, name="dispute_proposal_respond"),
     # agreements and their implementation
     path("disputes/<int:pk>/agreements/new/", agreements.agreement_create, name="dispute_agreement_create"),
@@ -82,4 +86,7 @@ urlpatterns = [
     path("portfolio/record/<slug:figure>.csv", portfolio_record.portfolio_record_csv, name="portfolio_record_csv"),
     path("portfolio/<slug:figure>.csv", portfolio.portfolio_csv, name="portfolio_csv"),
     path("settings/", organisation.organisation_settings, name="organisation_settings"),
+    path("settings/members/", organisation.organisation_member_add, name="organisation_member_add"),
+    path("settings/members/<int:membership_id>/role/", organisation.organisation_member_role,
+         name="organisation_member_role"),
 ]

@@ -25,6 +25,7 @@ from apps.agreements import services
 from apps.agreements.models import (
     STATUS_TRANSITIONS,
     Agreement,
+    AgreementLink,
     AgreementStatus,
     AgreementType,
     ImplementationLevel,
@@ -34,6 +35,7 @@ from apps.agreements.models import (
 from apps.agreements.selectors import (
     agreement_detail,
     agreement_version_diff,
+    agreements_visible,
     assessment_list,
     implementation_rollup,
 )
@@ -108,6 +110,33 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provision"].choices = [
             ("", "—"), *model_choices(provisions, lambda p: f"{p.label} {p.text[:60]}".strip())]
+
+
+class DeadlineForm(forms.Form):
+    provision = ChoiceField(label=gettext_lazy("Provision"))
+    deadline = forms.DateField(label=gettext_lazy("Deadline"), required=False, widget=DateInput(),
+                               help_text=gettext_lazy("Leave empty to clear the deadline and its reminders."))
+
+    def __init__(self, *args: Any, provisions: list, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "deadline-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["provision"].choices = [
+            ("", "—"), *model_choices(provisions, lambda p: f"{p.label} {p.text[:60]}".strip())]
+
+
+class LinkForm(forms.Form):
+    kind = ChoiceField(label=gettext_lazy("This agreement"), choices=AgreementLink.Kind.choices)
+    target = ChoiceField(label=gettext_lazy("Other agreement"))
+
+    def __init__(self, *args: Any, targets: list, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "link-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [
+            ("", "—"), *model_choices(targets, lambda a: f"{a.dispute.reference} · {a.title}")]
+
+
+class LinkRemoveForm(forms.Form):
+    link = forms.IntegerField(widget=forms.HiddenInput)
 
 
 # --- the matrix and the roll-up ---------------------------------------------------------------------------
@@ -217,7 +246,18 @@ def _page(request: HttpRequest, agreement_id: int, bound: dict[str, Any] | None 
         ctx["signatory_form"] = bound.get("signatory") or SignatoryForm(parties=parties)
         ctx["provision_form"] = bound.get("provision") or ProvisionForm()
         ctx["assessment_form"] = bound.get("assessment") or AssessmentForm(provisions=provisions)
+        ctx["deadline_form"] = bound.get("deadline") or DeadlineForm(provisions=provisions)
+        ctx["link_form"] = bound.get("link") or LinkForm(targets=_link_targets(request, agreement))
+        ctx["unlink_form"] = bound.get("unlink")
     return ctx
+
+
+def _link_targets(request: HttpRequest, agreement: Agreement) -> list[Agreement]:
+    """The other agreements of the same organisation that the caller can see (the service checks again)."""
+    return list(
+        agreements_visible(actor=request.actor).filter(organisation_id=agreement.organisation_id)
+        .exclude(pk=agreement.pk).select_related("dispute").order_by("dispute__reference", "title")[:200]
+    )
 
 
 @member_required
@@ -306,12 +346,54 @@ def _assessment(request: HttpRequest, agreement: Agreement) -> tuple[forms.Form,
     return form, ok
 
 
+def _deadline(request: HttpRequest, agreement: Agreement) -> tuple[forms.Form, bool]:
+    provisions = agreement.provisions_loaded
+    form = DeadlineForm(request.POST, provisions=provisions)
+    ok = False
+    if form.is_valid():
+        provision = pick_one(provisions, form.cleaned_data["provision"])
+        provision.agreement = agreement
+        ok = call_service(form, services.provision_set_deadline, actor=request.actor, provision=provision,
+                          deadline=form.cleaned_data["deadline"]) is not None
+    return form, ok
+
+
+def _link(request: HttpRequest, agreement: Agreement) -> tuple[forms.Form, bool]:
+    targets = _link_targets(request, agreement)
+    form = LinkForm(request.POST, targets=targets)
+    ok = form.is_valid() and call_service(
+        form, services.agreement_link_add, actor=request.actor, agreement=agreement,
+        target=pick_one(targets, form.cleaned_data["target"]), kind=form.cleaned_data["kind"],
+    ) is not None
+    return form, ok
+
+
+def _unlink(request: HttpRequest, agreement: Agreement) -> tuple[forms.Form, bool]:
+    form = LinkRemoveForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    link_id = form.cleaned_data["link"]
+    # Only a link shown on this page (both ends visible to the caller); anything else is out of reach.
+    link = next((lk for lk in [*agreement.links_out_loaded, *agreement.links_in_loaded] if lk.pk == link_id), None)
+    if link is None:
+        raise Http404
+    if link.from_agreement_id == agreement.pk:
+        link.from_agreement = agreement
+    else:
+        link.to_agreement = agreement
+    call_service(form, services.agreement_link_remove, actor=request.actor, link=link)  # returns None
+    return form, not form.errors
+
+
 ACTIONS = {
     "status": (_status, "header", gettext_lazy("Status changed.")),
     "version": (_version, "text", gettext_lazy("New version saved.")),
     "signatory": (_signatory, "signatories", gettext_lazy("Signatory added.")),
     "provision": (_provision, "implementation", gettext_lazy("Provision added.")),
     "assessment": (_assessment, "implementation", gettext_lazy("Assessment recorded.")),
+    "deadline": (_deadline, "implementation", gettext_lazy("Deadline saved.")),
+    "link": (_link, "links", gettext_lazy("Link recorded.")),
+    "unlink": (_unlink, "links", gettext_lazy("Link removed.")),
 }
 
 

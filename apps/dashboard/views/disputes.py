@@ -294,19 +294,55 @@ def dispute_create(request: HttpRequest) -> HttpResponse:
     return render(request, "disputes/dispute_form.html", {"form": form, "dispute": None})
 
 
+EDIT_FIELDS = [k for k in DISPUTE_FIELDS if k != "confidentiality"]
+
+
+def _edit_page(request: HttpRequest, dispute: Dispute, *, form: Any = None, confidentiality_form: Any = None,
+               status: int = 200) -> HttpResponse:
+    may_restrict = services.actor_may_set_confidentiality(actor=request.actor, dispute=dispute)
+    if may_restrict and confidentiality_form is None:
+        confidentiality_form = web_forms.ConfidentialityForm(initial={"confidentiality": dispute.confidentiality})
+    if form is None:
+        form = web_forms.DisputeEditForm(initial={k: getattr(dispute, k) for k in EDIT_FIELDS})
+    return render(request, "disputes/dispute_form.html", {
+        "form": form, "dispute": dispute,
+        "confidentiality_form": confidentiality_form if may_restrict else None,
+    }, status=status)
+
+
 @member_required
 def dispute_edit(request: HttpRequest, pk: int) -> HttpResponse:
     dispute = _get_dispute(request, pk)
     if not actor_can_write(actor=request.actor, dispute=dispute):
         return forbidden(request)
+    form = None
     if request.method == "POST":
-        form = web_forms.DisputeForm(request.POST)
+        form = web_forms.DisputeEditForm(request.POST)
         if form.is_valid():
-            data = {k: form.cleaned_data[k] for k in DISPUTE_FIELDS}
+            data = {k: form.cleaned_data[k] for k in EDIT_FIELDS}
             if run_service(form, services.dispute_update, actor=request.actor, dispute=dispute, data=data):
                 messages.success(request, _("Dispute saved."))
                 return redirect("dispute_detail", pk=dispute.pk)
-    else:
-        form = web_forms.DisputeForm(initial={k: getattr(dispute, k) for k in DISPUTE_FIELDS})
-    return render(request, "disputes/dispute_form.html", {"form": form, "dispute": dispute})
+    return _edit_page(request, dispute, form=form)
 
+
+@member_required
+@require_POST
+def dispute_confidentiality(request: HttpRequest, pk: int) -> HttpResponse:
+    """Restrict the dispute or make it standard again: the service decides who may and when."""
+    dispute = _get_dispute(request, pk)
+    form = web_forms.ConfidentialityForm(request.POST)
+    if form.is_valid():
+        before = dispute.confidentiality
+        done = run_service(form, services.dispute_set_confidentiality, actor=request.actor, dispute=dispute,
+                           confidentiality=form.cleaned_data["confidentiality"], reason=form.cleaned_data["reason"])
+        if isinstance(getattr(form, "application_error", None), AccessDenied):
+            return forbidden(request)
+        if done is not None:
+            if done.confidentiality != before:
+                messages.success(request, _("The dispute is now %(level)s.")
+                                 % {"level": done.get_confidentiality_display().lower()})
+            return redirect("dispute_detail", pk=dispute.pk)
+    if not services.actor_may_set_confidentiality(actor=request.actor, dispute=dispute):
+        return forbidden(request)
+    return _edit_page(request, dispute, confidentiality_form=form)

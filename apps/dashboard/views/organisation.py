@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.accounts import services
 from apps.accounts.decorators import member_required
-from apps.accounts.selectors import member_list
+from apps.accounts.models import Membership
+from apps.accounts.selectors import member_get, member_list, user_by_email
+from apps.dashboard.forms import ChoiceField, run_service
 from apps.dashboard.views._common import forbidden
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("E-mail of their PeaceCase account"), max_length=254)
+    role = ChoiceField(label=gettext_lazy("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEDIATOR)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "member-%s")
+        super().__init__(*args, **kwargs)
+
+
+class MemberRoleForm(forms.Form):
+    role = ChoiceField(label=gettext_lazy("Role"), choices=Membership.Role.choices)
+
+    def __init__(self, *args: Any, membership_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"role{membership_id}-%s")
+        super().__init__(*args, **kwargs)
 
 
 def _url_or_none(name: str) -> str | None:
@@ -20,16 +46,65 @@ def _url_or_none(name: str) -> str | None:
         return None
 
 
-@member_required
-@require_GET
-def organisation_settings(request: HttpRequest) -> HttpResponse:
-    if not request.actor.is_admin:
-        return forbidden(request)
+def _page(request: HttpRequest, *, add_form: forms.Form | None = None, role_form: forms.Form | None = None,
+          role_form_for: int | None = None) -> HttpResponse:
+    members = list(member_list(organisation=request.actor.organisation))
+    for m in members:
+        m.role_form = role_form if role_form is not None and m.pk == role_form_for else MemberRoleForm(
+            membership_id=m.pk, initial={"role": m.role})
     return render(request, "dashboard/organisation_settings.html", {
-        "members": list(member_list(organisation=request.actor.organisation)),
+        "members": members,
+        "add_form": add_form or MemberAddForm(),
         "links": {
             "reminder_rules": _url_or_none("reminders:rules"),
             "api_keys": _url_or_none("api_key_list"),
             "webhooks": _url_or_none("webhook_list"),
         },
     })
+
+
+@member_required
+@require_GET
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    if not request.actor.is_admin:
+        return forbidden(request)
+    return _page(request)
+
+
+@member_required
+@require_POST
+def organisation_member_add(request: HttpRequest) -> HttpResponse:
+    """Add an existing account to the organisation (there is no invitation of new people yet)."""
+    if not request.actor.is_admin:
+        return forbidden(request)
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        user = user_by_email(email=form.cleaned_data["email"])
+        if user is None:
+            # Says no more than that the address cannot be added: nothing about other organisations.
+            form.add_error("email", _("No account with this e-mail address can be added. "
+                                      "The person needs a PeaceCase account first."))
+        elif run_service(form, services.membership_create, user=user, organisation=request.actor.organisation,
+                         role=form.cleaned_data["role"], by=request.user, field_map={"user": "email"}):
+            messages.success(request, _("%(name)s is now a member.") % {"name": user})
+            return redirect(reverse("organisation_settings") + "#members-title")
+    return _page(request, add_form=form)
+
+
+@member_required
+@require_POST
+def organisation_member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    if not request.actor.is_admin:
+        return forbidden(request)
+    membership = member_get(organisation=request.actor.organisation, membership_id=membership_id)
+    if membership is None:
+        raise Http404
+    form = MemberRoleForm(request.POST, membership_id=membership.pk)
+    if form.is_valid() and run_service(form, services.membership_change_role, membership=membership,
+                                       role=form.cleaned_data["role"], by=request.user):
+        messages.success(request, _("%(name)s's role is now %(role)s.")
+                         % {"name": membership.user, "role": Membership.Role(form.cleaned_data["role"]).label})
+        if membership.user_id == request.user.pk and form.cleaned_data["role"] != Membership.Role.ADMIN:
+            return redirect("home")  # no longer an admin: the settings page is closed to them now
+        return redirect(reverse("organisation_settings") + "#members-title")
+    return _page(request, role_form=form, role_form_for=membership.pk)

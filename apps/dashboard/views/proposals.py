@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.accounts.decorators import member_required
 from apps.dashboard.forms import ChoiceField
 from apps.dashboard.views._mediation import call_service, model_choices, pick, pick_one, respond
-from apps.disputes.models import Dispute
+from apps.disputes.models import Dispute, NegotiationIssue
 from apps.disputes.selectors import actor_can_write, case_party_list, dispute_get
 from apps.negotiations import services
 from apps.negotiations.models import Proposal, ProposalResponse
@@ -61,6 +61,15 @@ class TableForm(ProposalForm):
     def __init__(self, *args: Any, issues: list, **kwargs: Any) -> None:
         super().__init__(*args, prefix_id="table", **kwargs)
         self.fields["issue"].choices = [("", "—"), *model_choices(issues, lambda i: i.title)]
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Why it goes back on the table"), max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, prefix_id: str, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{prefix_id}-%s")
+        super().__init__(*args, **kwargs)
 
 
 class RespondForm(forms.Form):
@@ -110,6 +119,13 @@ def _page(request: HttpRequest, dispute: Dispute, bound: dict[str, Any] | None =
         "bound_id": bound.get("proposal_id"),
     }
     if can_write:
+        reopen = bound.get("reopen")
+        for group in ctx["issues"]:
+            issue = group["issue"]
+            if reopen is not None and bound.get("issue_id") == issue.pk:
+                group["reopen_form"] = reopen  # refused: the reason stays, the service's answer beside it
+            elif issue.status == NegotiationIssue.Status.AGREED:
+                group["reopen_form"] = ReopenForm(prefix_id=f"reopen{issue.pk}")
         parties = list(case_party_list(actor=actor, dispute_id=dispute.pk).order_by("id"))
         sessions = list(session_list(actor=actor, dispute_id=dispute.pk).exclude(status="cancelled")[:50])
         ctx["table_form"] = bound.get("table") or TableForm(parties=parties, sessions=sessions, issues=issues)
@@ -223,3 +239,21 @@ def proposal_respond(request: HttpRequest, proposal_id: int) -> HttpResponse:
             ok = call_service(form, services.proposal_withdraw, actor=request.actor, proposal=proposal) is not None
     return _answer(request, dispute, ok=ok, form=form, bound={"proposal_id": proposal.pk, "respond": form},
                    flash=_("Answer recorded."))
+
+
+@member_required
+@require_POST
+def issue_reopen(request: HttpRequest, pk: int, issue_id: int) -> HttpResponse:
+    """An agreed issue goes back on the table, with the reason on the record."""
+    dispute = _dispute(request, pk)
+    issue = issue_current_texts(actor=request.actor, dispute_id=dispute.pk).filter(pk=issue_id).first()
+    if issue is None:
+        raise Http404
+    issue.dispute = dispute
+    form = ReopenForm(request.POST, prefix_id=f"reopen{issue.pk}")
+    ok = form.is_valid() and call_service(
+        form, services.issue_reopen, actor=request.actor, issue=issue, reason=form.cleaned_data["reason"],
+        field_map={"status": "reason"},
+    ) is not None
+    return _answer(request, dispute, ok=ok, form=form, bound={"issue_id": issue.pk, "reopen": form},
+                   flash=_("The issue is open again."))

@@ -36,10 +36,28 @@ from apps.dashboard.views._mediation import (
     respond,
 )
 from apps.disputes.models import Dispute
-from apps.disputes.selectors import actor_can_write, case_party_list, dispute_get, team_member_list
+from apps.disputes.selectors import (
+    actor_can_write,
+    case_party_list,
+    dispute_get,
+    representative_list,
+    team_member_list,
+)
 from apps.sessions import services
-from apps.sessions.models import PRIVATE_KINDS, VISIBILITY_ORDER, MediationSession, SessionKind, Visibility
-from apps.sessions.selectors import has_team_access, session_get_for_reader, session_list
+from apps.sessions.models import (
+    PRIVATE_KINDS,
+    VISIBILITY_ORDER,
+    ConsentMethod,
+    MediationSession,
+    SessionKind,
+    Visibility,
+)
+from apps.sessions.selectors import (
+    disclosure_consent_list,
+    has_team_access,
+    session_get_for_reader,
+    session_list,
+)
 
 TEMPLATE = "sessions/session_detail.html"
 DURATIONS = [("30", gettext_lazy("30 minutes")), ("60", gettext_lazy("1 hour")), ("90", gettext_lazy("1½ hours")),
@@ -118,6 +136,30 @@ class NoteEditForm(forms.Form):
         # A note's visibility only narrows (the service says why if it is tried anyway).
         allowed = VISIBILITY_ORDER[: VISIBILITY_ORDER.index(note.visibility) + 1]
         self.fields["visibility"].choices = [(v.value, v.label) for v in allowed]
+
+
+class ConsentForm(forms.Form):
+    """The source party's consent to pass on one of its team-only notes (the service checks every rule)."""
+
+    given_by_representative = ChoiceField(label=gettext_lazy("Given by (representative)"), required=False)
+    given_by_name = forms.CharField(label=gettext_lazy("or by (name)"), required=False, max_length=200)
+    method = ChoiceField(label=gettext_lazy("How"), choices=ConsentMethod.choices)
+    given_at = forms.DateTimeField(
+        label=gettext_lazy("When (your time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    parties = forms.MultipleChoiceField(
+        label=gettext_lazy("May be told to"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Leave all unticked if the party allows telling any party of the dispute."))
+    reference = forms.CharField(label=gettext_lazy("Reference (letter, message, minutes)"), required=False,
+                                max_length=200)
+
+    def __init__(self, *args: Any, note: Any, parties: list, representatives: list, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"consent{note.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["given_by_representative"].choices = [
+            ("", "—"), *model_choices(representatives, lambda r: r.name)]
+        self.fields["parties"].choices = model_choices(
+            [cp for cp in parties if cp.pk != note.source_party_id], lambda cp: cp.party.name)
 
 
 class AttendanceForm(UniqueIds, forms.Form):
@@ -204,6 +246,8 @@ def _page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) ->
         else:
             note.edit_form = NoteEditForm(note=note, initial={"text": note.text, "visibility": note.visibility,
                                                               "based_on_version": note.version})
+    if ctx["on_team"]:
+        _consent_forms(request, session, parties, bound)
     ctx["attendance_form"] = bound.get("attendance") or AttendanceForm(
         parties=parties, team=team,
         initial={"parties": [str(sp.case_party_id) for sp in session.parties_loaded],
@@ -222,6 +266,43 @@ def _page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) ->
     ctx["reason_form"] = bound.get("status") or ReasonForm()
     ctx["can_mark_held"] = session.status == MediationSession.Status.PLANNED and session.starts_at <= timezone.now()
     return ctx
+
+
+def _consentable(note: Any) -> bool:
+    """A team-only note whose source party can consent to its being passed on."""
+    return note.visibility == Visibility.TEAM and note.source_party_id is not None
+
+
+def _representatives(request: HttpRequest, notes: list[Any]) -> dict[int, list[Any]]:
+    party_ids = {n.source_party.party_id for n in notes}
+    by_party: dict[int, list[Any]] = {}
+    if party_ids:
+        for r in representative_list(actor=request.actor).filter(party_id__in=party_ids).order_by("name", "id"):
+            by_party.setdefault(r.party_id, []).append(r)
+    return by_party
+
+
+def _consent_forms(request: HttpRequest, session: MediationSession, parties: list, bound: dict[str, Any]) -> None:
+    """Each consentable note gets its consents (two queries for all of them) and a form to record one more."""
+    editing = bound.get("consent")
+    # The consentable notes, and the one whose consent was just refused (its answer is shown beside it).
+    notes = [n for n in session.notes_loaded if _consentable(n) or (editing is not None and editing.note_id == n.pk)]
+    if not notes:
+        return
+    consents: dict[int, list[Any]] = {}
+    for c in disclosure_consent_list(actor=request.actor).filter(note_id__in=[n.pk for n in notes]):
+        consents.setdefault(c.note_id, []).append(c)
+    reps = _representatives(request, [n for n in notes if n.source_party_id])
+    now = timezone.localtime(timezone.now(), request.user.tzinfo).replace(second=0, microsecond=0, tzinfo=None)
+    for note in notes:
+        note.consents_loaded = consents.get(note.pk, [])
+        if editing is not None and editing.note_id == note.pk:
+            note.consent_form = editing
+        else:
+            note.consent_form = ConsentForm(note=note, parties=parties,
+                                            representatives=reps.get(note.source_party.party_id, [])
+                                            if note.source_party_id else [],
+                                            initial={"given_at": now, "method": ConsentMethod.IN_SESSION})
 
 
 # --- pages ------------------------------------------------------------------------------------------------
@@ -325,6 +406,30 @@ def session_note_edit(request: HttpRequest, pk: int, note_id: int) -> HttpRespon
                           based_on_version=d["based_on_version"], text=d["text"],
                           visibility=d["visibility"], field_map={"based_on_version": "text"}) is not None
     return _answer(request, pk, ok=ok, form=form, part="notes", name="note_edit", flash=_("Note saved."))
+
+
+@member_required
+@require_POST
+def session_note_consent(request: HttpRequest, pk: int, note_id: int) -> HttpResponse:
+    """Record the source party's consent to pass on a team-only note (only the case team sees such a note)."""
+    actor = request.actor
+    session = _writable_session(request, pk)
+    note = next((n for n in session.notes_loaded if n.pk == note_id), None)
+    if note is None:
+        raise Http404
+    parties = list(case_party_list(actor=actor, dispute_id=session.dispute_id).order_by("id"))
+    reps = _representatives(request, [note]).get(note.source_party.party_id, []) if note.source_party_id else []
+    form = ConsentForm(request.POST, note=note, parties=parties, representatives=reps)
+    form.note_id = note.pk
+    ok = False
+    if form.is_valid():
+        d = form.cleaned_data
+        given_at = d["given_at"].replace(tzinfo=None).replace(tzinfo=request.user.tzinfo)  # typed in their zone
+        ok = call_service(form, services.disclosure_consent_record, actor=actor, note=note, method=d["method"],
+                          given_at=given_at, given_by_representative=pick_one(reps, d["given_by_representative"]),
+                          given_by_name=d["given_by_name"], parties=pick(parties, d["parties"]),
+                          reference=d["reference"]) is not None
+    return _answer(request, pk, ok=ok, form=form, part="notes", name="consent", flash=_("Consent recorded."))
 
 
 @member_required
