@@ -6,10 +6,12 @@ Notices are for people only: they are addressed to users, and an API key is nobo
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -86,6 +88,35 @@ class NotificationViewSet(DomainViewSet):
 
 _RULES_TAGS = ["reminder-rules"]
 _INT_MAX = 2_147_483_647  # PostgreSQL integer
+_LOCAL_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
+
+
+@extend_schema_field({"type": "string", "pattern": _LOCAL_TIME.pattern, "example": "21:00:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time without an offset: quiet hours apply in each recipient's own time zone.
+
+    (OpenAPI's ``time`` format demands an offset, and an aware time cannot be stored.)"""
+
+    default_error_messages = {"local": _("Give a local time as HH:MM or HH:MM:SS, without an offset.")}
+
+    def to_internal_value(self, value: Any) -> dt.time:
+        if not isinstance(value, str) or not _LOCAL_TIME.match(value):
+            self.fail("local")
+        return super().to_internal_value(value)
+
+
+class HoursListField(serializers.ListField):
+    """Errors on the list as a whole (the problem shape has a flat list of messages per field)."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail
+            if isinstance(detail, dict):
+                messages = sorted({str(m) for errors in detail.values() for m in errors})
+                raise serializers.ValidationError(messages) from None
+            raise
 
 
 class ReminderRulesOutput(serializers.Serializer):
@@ -98,8 +129,8 @@ class ReminderRulesOutput(serializers.Serializer):
     provision_days_before = serializers.IntegerField()
     dispute_stale_days = serializers.IntegerField()
     quiet_hours_enabled = serializers.BooleanField()
-    quiet_hours_start = serializers.TimeField()
-    quiet_hours_end = serializers.TimeField()
+    quiet_hours_start = LocalTimeField()
+    quiet_hours_end = LocalTimeField()
     is_default = serializers.BooleanField(help_text=_("True while the organisation has never changed the rules."))
     updated_at = serializers.DateTimeField(allow_null=True)
 
@@ -112,7 +143,7 @@ def _rules_data(rules: ReminderRules) -> dict[str, Any]:
 class ReminderRulesInput(InputSerializer):
     """The same bounds as the model's validators (the service cleans the row too)."""
 
-    session_upcoming_hours = serializers.ListField(
+    session_upcoming_hours = HoursListField(
         child=serializers.IntegerField(min_value=1, max_value=24 * 30), max_length=4, allow_empty=True,
     )
     shuttle_follow_up_hours = serializers.IntegerField(min_value=1, max_value=_INT_MAX)
@@ -121,8 +152,8 @@ class ReminderRulesInput(InputSerializer):
     provision_days_before = serializers.IntegerField(min_value=0, max_value=365)
     dispute_stale_days = serializers.IntegerField(min_value=1, max_value=_INT_MAX)
     quiet_hours_enabled = serializers.BooleanField()
-    quiet_hours_start = serializers.TimeField()
-    quiet_hours_end = serializers.TimeField()
+    quiet_hours_start = LocalTimeField()
+    quiet_hours_end = LocalTimeField()
 
 
 class ReminderRulesView(ActorAPIView):

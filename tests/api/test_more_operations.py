@@ -400,6 +400,12 @@ def test_bad_rules_are_a_400_with_field_errors(w):
                                         "quiet_hours_start": "late", "dispute_stale_days": 2**40}, format="json"), 400)
     assert set(body["errors"]) == {"session_upcoming_hours", "provision_days_before", "quiet_hours_start",
                                    "dispute_stale_days"}
+    # Flat messages per field (the problem shape), not one per list index.
+    assert all(isinstance(m, str) for m in body["errors"]["session_upcoming_hours"])
+    # Quiet hours are wall-clock times in each recipient's zone: an offset is refused, not stored.
+    body = assert_problem(client.patch("/api/v1/reminder-rules/", {"quiet_hours_end": "06:00:00Z"}, format="json"),
+                          400)
+    assert set(body["errors"]) == {"quiet_hours_end"}
     # PUT replaces the whole set: every field is required.
     body = assert_problem(client.put("/api/v1/reminder-rules/", {"dispute_stale_days": 10}, format="json"), 400)
     assert "session_upcoming_hours" in body["errors"]
