@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.actors import Actor
 from apps.agreements.models import AgreementLink
@@ -458,3 +460,19 @@ def test_positions_have_no_delete_and_refuse_readers_and_other_organisations(w):
     assert set(body["errors"]) == {"stance"}
     position.refresh_from_db()
     assert position.position == "The river"
+
+
+def test_the_links_of_an_agreement_are_read_in_a_fixed_number_of_queries(w, django_assert_num_queries):
+    client = w.client("lead")
+    url = f"/api/v1/agreements/{w.agreement.pk}/links/"
+    first = _second_agreement(w, title="First protocol")
+    agreement_link_add(actor=w.actor("lead"), agreement=first, target=w.agreement, kind="implements")
+    client.get(url)  # warm the session and the key caches
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(url).json()["links"]) == 1
+    assert len(one.captured_queries) <= 16  # the session and membership, then agreement_detail's 8
+    for n in range(4):
+        other = _second_agreement(w, title=f"Protocol {n}")
+        agreement_link_add(actor=w.actor("lead"), agreement=other, target=w.agreement, kind="implements")
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(client.get(url).json()["links"]) == 5
