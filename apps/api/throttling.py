@@ -1,71 +1,107 @@
+"""Request rates per API key, per signed-in user and per anonymous address.
+
+A sliding-window counter in Redis (shared by every web worker): one counter per caller and window,
+and the estimate ``previous window × the share of it still inside the last period + this window``.
+One round trip per request (a pipeline of GET and INCR), a few bytes per caller, instead of
+DRF's default list of every request time (read, trimmed and written back whole on each request:
+at 1,200/min that was a 10 kB value and ~1 ms per request).
+
+Refused requests count too, so a client that keeps hammering stays refused until it slows down.
+If Redis is unreachable, requests are let through (logged): an outage of the limiter must not
+take the API down.
+"""
+
 from __future__ import annotations
 
 import logging
+import math
+import time
 from functools import cache
 from typing import Any
 
+import redis
 from django.conf import settings
-from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from apps.api.permissions import actor_of
 
 logger = logging.getLogger(__name__)
 
+KEY_PREFIX = "peacecase-throttle"
+_DURATIONS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
 
 @cache
-def throttle_cache() -> BaseCache:
-    # Counters must be shared by every web worker, so they live in Redis, not in the
-    # (per-process) default cache.
-    return RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "peacecase-throttle", "TIMEOUT": 3600})
+def _client(url: str) -> redis.Redis:
+    # Short timeouts: a Redis that accepts connections but never answers must not hold requests.
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=30)
 
 
-class ActorRateThrottle(SimpleRateThrottle):
-    """One bucket per API key (rate "api_key") or per user (rate "user").
+def throttle_redis() -> redis.Redis:
+    return _client(settings.REDIS_URL)
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"1200/min"`` -> (1200, 60). The period is the first letter of s, sec, m, min, h, hour, d, day."""
+    count, _slash, period = rate.partition("/")
+    return int(count), _DURATIONS[period[0]]
+
+
+def throttle_reset(bucket: str) -> None:
+    """Forget a caller's counters (``bucket`` as in ActorRateThrottle.bucket, e.g. ``"user:7"``)."""
+    client = throttle_redis()
+    keys = list(client.scan_iter(f"{KEY_PREFIX}:{bucket}:*", count=100))
+    if keys:
+        client.delete(*keys)
+
+
+class ActorRateThrottle(BaseThrottle):
+    """One bucket per API key (rate "api_key"), per user (rate "user"), else per address ("anon").
 
     Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], read per request so tests and
-    operators can change them without a restart of the class.
+    operators can change them without a restart.
     """
 
-    def __init__(self) -> None:  # the parent reads the rate too early; it is chosen per request
-        self.cache = throttle_cache()
+    def __init__(self) -> None:
+        self._wait: float | None = None
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    @staticmethod
+    def bucket(request: Request) -> tuple[str, str]:
+        """(scope, bucket) of the caller."""
         actor = actor_of(request)
         if actor is not None and actor.is_api_key:
-            self.scope = "api_key"
-            ident = f"key:{actor.api_key_id}"
-        elif request.user is not None and request.user.is_authenticated:
-            self.scope = "user"
-            ident = f"user:{request.user.pk}"
-        else:
-            self.scope = "anon"
-            ident = f"ip:{self.get_ident(request)}"
-        return f"{self.scope}:{ident}"
+            return "api_key", f"key:{actor.api_key_id}"
+        if request.user is not None and request.user.is_authenticated:
+            return "user", f"user:{request.user.pk}"
+        return "anon", f"ip:{BaseThrottle().get_ident(request)}"
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        self.key = self.get_cache_key(request, view)
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        if self.key is None or rate is None:
+        scope, bucket = self.bucket(request)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+        if rate is None:
             return True
-        self.rate = rate
-        self.num_requests, self.duration = self.parse_rate(rate)
+        limit, duration = parse_rate(rate)
+        now = time.time()
+        window = int(now // duration)
+        current, previous = f"{KEY_PREFIX}:{bucket}:{window}", f"{KEY_PREFIX}:{bucket}:{window - 1}"
         try:
-            self.history = self.cache.get(self.key, [])
-            self.now = self.timer()
-            while self.history and self.history[-1] <= self.now - self.duration:
-                self.history.pop()
-            if len(self.history) >= self.num_requests:
-                return self.throttle_failure()
-            return self.throttle_success()
-        except Exception:  # a Redis outage must not take the API down with it
-            logger.warning("Throttle cache unavailable; request let through", exc_info=True)
+            pipe = throttle_redis().pipeline(transaction=False)
+            pipe.get(previous)
+            pipe.incr(current)
+            pipe.expire(current, duration * 2)
+            prev_count, count, _ok = pipe.execute()
+        except (redis.RedisError, OSError):
+            logger.warning("Throttle store unavailable; request let through", exc_info=True)
             return True
+        elapsed = now - window * duration
+        estimate = int(prev_count or 0) * (1 - elapsed / duration) + count
+        if estimate <= limit:
+            return True
+        # Whole seconds, never 0: until this window ends, when the previous one stops weighing in full.
+        self._wait = max(1, math.ceil(duration - elapsed))
+        return False
 
     def wait(self) -> float | None:
-        wait = super().wait()
-        # Retry-After must be a whole number of seconds; never tell a client to retry at once.
-        return max(1, int(wait + 0.999)) if wait is not None else None
+        return self._wait
