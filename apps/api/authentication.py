@@ -5,7 +5,10 @@ Both put an ``apps.accounts.actors.Actor`` in ``request.auth``; views read it as
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -13,9 +16,38 @@ from rest_framework_api_key.permissions import KeyParser
 
 from apps.accounts.actors import Actor
 from apps.accounts.middleware import current_actor
-from apps.accounts.models import Membership
+from apps.accounts.models import Membership, Organisation
 from apps.api.models import OrganisationAPIKey
 from apps.api.services import api_key_mark_used
+
+
+@cache
+def _key_lookup() -> tuple[str, list[str], list[str]]:
+    """The key and its organisation in one statement, written once: the ORM would build and compile
+    the same SELECT … JOIN on every request (~0.5 ms, a tenth of a list request)."""
+    key_fields = [f.attname for f in OrganisationAPIKey._meta.concrete_fields]
+    org_fields = [f.attname for f in Organisation._meta.concrete_fields]
+    qn = connection.ops.quote_name
+    columns = [f"k.{qn(OrganisationAPIKey._meta.get_field(a).column)}" for a in key_fields]
+    columns += [f"o.{qn(Organisation._meta.get_field(a).column)}" for a in org_fields]
+    # Names from model metadata only; the prefix is a query parameter.
+    key_table, org_table = qn(OrganisationAPIKey._meta.db_table), qn(Organisation._meta.db_table)
+    join = f"o.{qn(Organisation._meta.pk.column)} = k.{qn(OrganisationAPIKey._meta.get_field('organisation').column)}"
+    sql = f"SELECT {', '.join(columns)} FROM {key_table} k JOIN {org_table} o ON {join} WHERE k.prefix = %s"  # noqa: S608
+    return sql, key_fields, org_fields
+
+
+def api_key_by_prefix(prefix: str) -> OrganisationAPIKey | None:
+    """The key with this prefix and its organisation (loaded, no second query), or None."""
+    sql, key_fields, org_fields = _key_lookup()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    api_key = OrganisationAPIKey.from_db(connection.alias, key_fields, row[: len(key_fields)])
+    api_key.organisation = Organisation.from_db(connection.alias, org_fields, row[len(key_fields):])
+    return api_key
 
 
 class APIKeyAuthentication(authentication.BaseAuthentication):
@@ -32,9 +64,7 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         failed = exceptions.AuthenticationFailed(_("Invalid or revoked API key."), code="invalid_api_key")
         if not dot or not prefix:
             raise failed
-        api_key = (
-            OrganisationAPIKey.objects.select_related("organisation").filter(prefix=prefix).first()
-        )
+        api_key = api_key_by_prefix(prefix)
         # Revoked, expired and unknown keys answer alike, so a leaked prefix tells nothing.
         if api_key is None or api_key.revoked or api_key.has_expired or not api_key.is_valid(raw_key.strip()):
             raise failed
