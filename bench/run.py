@@ -206,8 +206,7 @@ def django_env(svc: dict, **extra: str) -> dict:
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DJANGO_LOG_LEVEL": "WARNING",
-        # The throttle keeps a list of request times per key: a one-second window holds about as
-        # many entries as production's 1200/min does, so its cost stays realistic without 429s.
+        # No 429s during the rounds; the throttle (a sliding-window counter) costs the same at any rate.
         "PEACECASE_API_RATE_KEY": "1000000/s",
         "PEACECASE_API_RATE_USER": "1000000/s",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
