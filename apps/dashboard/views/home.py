@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -44,17 +45,30 @@ def _mine(actor: Actor):
     return dispute_ids_on_team(actor=actor)
 
 
+def _first(qs: QuerySet, *, related: tuple[str, ...], fields: tuple[str, ...]) -> list[Any]:
+    """The panel's first rows, in one query that PostgreSQL can start small.
+
+    The selector's query, scoped and ordered, picks the ids alone (``LIMIT`` inside, no joins), so
+    the database starts from the user's few disputes and stops at PANEL_LIMIT instead of joining
+    every visible row first; only those rows are then joined to what the template shows, and only
+    the columns it shows are read. Access rules are untouched: both parts are the selector's query.
+    """
+    picked = qs.values("pk")[:PANEL_LIMIT]
+    return list(qs.filter(pk__in=picked).select_related(None).select_related(*related).only(*fields))
+
+
 def _load_sessions(actor: Actor, now: dt.datetime) -> dict[str, Any]:
     select = optional_selector("apps.sessions.selectors", "session_list")
     if select is None:
         return {"available": False}
     tz = actor.user.tzinfo if actor.user is not None else dt.UTC
     today = timezone.localtime(now, tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    rows = (
+    rows = _first(
         select(actor=actor, starts_after=today, starts_before=today + dt.timedelta(days=7))
-        .filter(dispute_id__in=_mine(actor)).exclude(status="cancelled").order_by("starts_at", "id")
+        .filter(dispute_id__in=_mine(actor)).exclude(status="cancelled").order_by("starts_at", "id"),
+        related=("dispute",),
+        fields=("starts_at", "title", "kind", "dispute__reference"),
     )
-    rows = list(rows[:PANEL_LIMIT])
     end_of_today = today + dt.timedelta(days=1)
     return {"available": True, "today": [s for s in rows if s.starts_at < end_of_today],
             "later": [s for s in rows if s.starts_at >= end_of_today]}
@@ -75,8 +89,12 @@ def _load_proposals(actor: Actor, now: dt.datetime) -> dict[str, Any]:
     select = optional_selector("apps.negotiations.selectors", "proposal_list")
     if select is None:
         return {"available": False}
-    rows = select(actor=actor, awaiting_response=True).filter(dispute_id__in=_mine(actor))
-    return {"available": True, "rows": list(rows[:PANEL_LIMIT])}
+    rows = _first(
+        select(actor=actor, awaiting_response=True).filter(dispute_id__in=_mine(actor)),
+        related=("issue", "tabled_by__party"),
+        fields=("dispute_id", "bridging", "response_deadline", "issue__title", "tabled_by__party__name"),
+    )
+    return {"available": True, "rows": rows}
 
 
 def _load_overdue(actor: Actor, now: dt.datetime) -> dict[str, Any]:
@@ -84,11 +102,18 @@ def _load_overdue(actor: Actor, now: dt.datetime) -> dict[str, Any]:
     provisions = optional_selector("apps.agreements.selectors", "provisions_overdue")
     data: dict[str, Any] = {"available": items is not None or provisions is not None, "items": [], "provisions": []}
     if items is not None:
-        data["items"] = list(items(actor=actor, overdue=True, open_only=True).filter(
-            dispute_id__in=_mine(actor))[:PANEL_LIMIT])
+        data["items"] = _first(
+            items(actor=actor, overdue=True, open_only=True).filter(dispute_id__in=_mine(actor)),
+            related=("owner_user", "owner_party__party"),
+            fields=("dispute_id", "description", "due_on", "owner_user__name", "owner_user__email",
+                    "owner_party__party__name"),
+        )
     if provisions is not None:
-        data["provisions"] = list(provisions(actor=actor).filter(
-            agreement__dispute_id__in=_mine(actor))[:PANEL_LIMIT])
+        data["provisions"] = _first(
+            provisions(actor=actor).filter(agreement__dispute_id__in=_mine(actor)),
+            related=("agreement",),
+            fields=("label", "text", "deadline", "agreement__dispute_id", "agreement__title"),
+        )
     return data
 
 
