@@ -20,11 +20,10 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 
 from apps.accounts.actors import Actor
 from apps.accounts.models import Organisation, User
@@ -33,7 +32,7 @@ from apps.api.fields import AwareDateTimeFilter, FilterSet, IdFilter, ScopedPrim
 from apps.api.idempotency import idempotent
 from apps.api.resources import DomainViewSet, org_users, refetch
 from apps.api.serializers import InputSerializer
-from apps.common.errors import ApplicationError
+from apps.api.timeline import timeline_response
 from apps.disputes.models import (
     CaseParty,
     CaseShare,
@@ -56,7 +55,6 @@ from apps.disputes.selectors import (
     case_party_list,
     case_share_list,
     dispute_detail,
-    dispute_get,
     dispute_list,
     disputes_visible,
     negotiation_issue_list,
@@ -88,8 +86,7 @@ from apps.disputes.services import (
 )
 from apps.negotiations.services import issue_reopen
 from apps.parties.models import Party
-from apps.sessions.models import Visibility
-from apps.sessions.selectors import DEFAULT_TIMELINE_PAGE, MAX_TIMELINE_PAGE, TIMELINE_KINDS, dispute_timeline
+from apps.sessions.selectors import DEFAULT_TIMELINE_PAGE, MAX_TIMELINE_PAGE, TIMELINE_KINDS
 
 # --- disputes ----------------------------------------------------------------------------------------
 
@@ -421,26 +418,6 @@ class TimelinePageOutput(serializers.Serializer):
     results = TimelineEntryOutput(many=True)
 
 
-def _timeline_data(kind: str, obj: Any, actor: Actor) -> dict[str, Any]:
-    if kind == "stage_change":
-        return {"from_stage": obj.from_stage, "to_stage": obj.to_stage, "reason": obj.reason, "by": obj.by_label}
-    if kind == "session":
-        return {"title": obj.title, "kind": obj.kind, "status": obj.status, "ends_at": obj.ends_at,
-                "parties": list(obj.party_names or [])}
-    if kind == "note":
-        readable = obj.visibility != Visibility.TEAM or actor.may_read_team_notes
-        return {"session_id": obj.session_id, "visibility": obj.visibility, "author": obj.author_label,
-                "text": obj.text if readable else None}
-    if kind == "disclosure":
-        return {"note_id": obj.note_id, "proposal_id": obj.proposal_id, "to_party": obj.to_party.party.name,
-                "session_id": obj.session_id, "by": obj.disclosed_by_label}
-    if kind == "proposal":
-        return {"issue_id": obj.issue_id, "issue": obj.issue.title, "status": obj.status, "bridging": obj.bridging,
-                "tabled_by": obj.tabled_by.party.name if obj.tabled_by_id else None, "text": obj.text}
-    return {"description": obj.description, "due_on": obj.due_on, "done_at": obj.done_at,
-            "is_overdue": bool(obj.is_overdue), "session_id": obj.session_id}
-
-
 class DisputeTimelineView(ActorAPIView):
     """The record of one dispute, newest first, in one cursor-paginated list."""
 
@@ -455,29 +432,7 @@ class DisputeTimelineView(ActorAPIView):
         summary="The dispute's timeline",
     )
     def get(self, request: Request, pk: int) -> Response:
-        dispute = dispute_get(actor=self.actor, dispute_id=pk)
-        if dispute is None:
-            raise exceptions.NotFound()
-        raw_size = request.query_params.get("page_size", str(DEFAULT_TIMELINE_PAGE))
-        if not raw_size.isdigit() or not 1 <= int(raw_size) <= MAX_TIMELINE_PAGE:
-            raise exceptions.ValidationError(
-                {"page_size": [_("Give a whole number from 1 to %(max)d.") % {"max": MAX_TIMELINE_PAGE}]}
-            )
-        try:
-            page = dispute_timeline(actor=self.actor, dispute_id=dispute.pk,
-                                    cursor=request.query_params.get("cursor") or None, limit=int(raw_size))
-        except ApplicationError as exc:
-            if exc.field == "cursor":
-                raise exceptions.NotFound(_("Invalid cursor")) from exc
-            raise
-        results = [
-            {"kind": e.kind, "at": e.at, "id": e.obj.pk, "data": _timeline_data(e.kind, e.obj, self.actor)}
-            for e in page.entries
-        ]
-        next_url = None
-        if page.next_cursor:
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-        return Response({"next": next_url, "results": results})
+        return timeline_response(request, actor=self.actor, dispute_id=pk)
 
 
 # --- read-only histories ---------------------------------------------------------------------------------
