@@ -565,7 +565,8 @@ def dispute_timeline(
     One query settles access (is the dispute visible, is the caller on its team); one UNION ALL
     query finds the page's (time, kind, id) keys; one query per kind present on the page loads
     its rows; one INSERT audits the team notes shown. At most 9 queries, whatever the size of
-    the dispute. Disclosure entries carry no note text (``note`` is not loaded).
+    the dispute. Disclosure entries carry no note text (``note`` is not loaded). For the web page,
+    which renders model objects; the API builds the same entries as JSON with ``dispute_timeline_json``.
     """
     if not 1 <= limit <= MAX_TIMELINE_PAGE:
         raise ApplicationError(_("Give a page size from 1 to %(max)d.") % {"max": MAX_TIMELINE_PAGE}, field="limit")
