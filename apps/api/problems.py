@@ -67,13 +67,32 @@ def problem(
     }
 
 
-def _as_messages(value: Any) -> Any:
-    """DRF error details -> plain strings, keeping the field structure (nested serializers too)."""
+def _messages(value: Any, prefix: str = "") -> list[str]:
+    """Every message under one field, as plain strings. Inner structure becomes a prefix: a list
+    position reads "item 2: …", a nested field "id: …", so the documented shape (a list of strings
+    per field) holds for list fields and nested serializers too."""
     if isinstance(value, dict):
-        return {str(k): _as_messages(v) for k, v in value.items()}
+        out: list[str] = []
+        for key, inner in value.items():
+            label = _("item %(n)d") % {"n": int(key) + 1} if str(key).isdigit() else str(key)
+            out += _messages(inner, f"{prefix}{label}: ")
+        return out
     if isinstance(value, (list, tuple)):
-        return [_as_messages(v) for v in value]
-    return str(value)
+        if any(isinstance(v, (dict, list, tuple)) for v in value):  # a list serializer: one entry per item
+            out = []
+            for index, inner in enumerate(value):
+                if inner:
+                    out += _messages(inner, f"{prefix}{_('item %(n)d') % {'n': index + 1}}: ")
+            return out
+        return [f"{prefix}{v}" for v in value]
+    return [f"{prefix}{value}"]
+
+
+def _as_messages(detail: Any) -> dict[str, list[str]]:
+    """DRF error details -> ``{field: [message, ...]}`` (``non_field_errors`` for the whole request)."""
+    if not isinstance(detail, dict):
+        detail = {"non_field_errors": detail}
+    return {str(field): _messages(value) for field, value in detail.items()}
 
 
 def _first_code(detail: Any) -> str:

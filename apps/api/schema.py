@@ -67,7 +67,8 @@ class PeaceCaseAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
         codes = ["401", "403", "429", "500", "503"]
         # Any GET may carry a bad query (filters, page size, cursor, an action's own parameters).
-        if self.method in _WRITE_METHODS or self.method == "GET":
+        # A DELETE may be refused by its service's rules (e.g. a link that records a supersession).
+        if self.method in _WRITE_METHODS or self.method in ("GET", "DELETE"):
             codes.append("400")
         # A list answers 404 to a forged cursor.
         if self._is_detail() or (self.method == "GET" and self._is_list_view()):

@@ -67,3 +67,24 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(writer, caplog):
     assert "boom" not in response.content.decode()
     assert "Unhandled API error" in caplog.text
     assert body["errors"] == {}
+
+
+def test_nested_and_list_errors_keep_the_documented_shape():
+    """errors is always {field: [strings]}: list positions and nested fields become a prefix."""
+    from rest_framework.exceptions import ErrorDetail
+
+    from apps.api.problems import _as_messages
+
+    detail = {
+        "languages": {1: [ErrorDetail("Not a valid choice.", code="invalid_choice")]},
+        "tabled_by": {"id": [ErrorDetail("Required.", code="required")]},
+        "items": [{}, {"due_on": [ErrorDetail("Bad date.", code="invalid")]}],
+        "title": [ErrorDetail("Too long.", code="max_length")],
+    }
+    assert _as_messages(detail) == {
+        "languages": ["item 2: Not a valid choice."],
+        "tabled_by": ["id: Required."],
+        "items": ["item 2: due_on: Bad date."],
+        "title": ["Too long."],
+    }
+    assert _as_messages([ErrorDetail("Whole request.", code="invalid")]) == {"non_field_errors": ["Whole request."]}
