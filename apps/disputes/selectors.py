@@ -147,6 +147,15 @@ def actor_can_manage_team(*, actor: Actor, dispute: Dispute) -> bool:
     return Dispute.objects.filter(dispute_team_manageable_q(actor), pk=dispute.pk).exists()
 
 
+def actor_may_set_confidentiality(*, actor: Actor, dispute: Dispute) -> bool:
+    """An admin of the owning organisation or the dispute's lead mediator (the service's rule; pages ask it too)."""
+    return dispute.organisation_id == actor.organisation.pk and (
+        actor.is_admin
+        or (actor.user_id is not None and CaseTeamMember.objects.filter(
+            dispute=dispute, user_id=actor.user_id, active=True, role=CaseTeamMember.Role.LEAD_MEDIATOR).exists())
+    )
+
+
 def actor_is_on_team(*, actor: Actor, dispute: Dispute) -> bool:
     return dispute_ids_on_team(actor=actor).filter(dispute_id=dispute.pk).exists()
 

@@ -32,7 +32,7 @@ from apps.disputes.models import (
     Stage,
     StageChange,
 )
-from apps.disputes.selectors import actor_can_manage_team, actor_can_write
+from apps.disputes.selectors import actor_can_manage_team, actor_can_write, actor_may_set_confidentiality
 from apps.parties.models import Party, normalise_name
 
 DISPUTE_FIELDS = [
@@ -188,17 +188,6 @@ def dispute_open(
                         "confidentiality": confidentiality, "lead_mediator": lead_mediator.pk,
                         "opened_on": opened_on})
     return dispute
-
-
-def _is_lead(actor: Actor, dispute: Dispute) -> bool:
-    return actor.user_id is not None and CaseTeamMember.objects.filter(
-        dispute=dispute, user_id=actor.user_id, active=True, role=CaseTeamMember.Role.LEAD_MEDIATOR
-    ).exists()
-
-
-def actor_may_set_confidentiality(*, actor: Actor, dispute: Dispute) -> bool:
-    """An admin of the owning organisation or the dispute's lead mediator (pages show the control to them only)."""
-    return dispute.organisation_id == actor.organisation.pk and (actor.is_admin or _is_lead(actor, dispute))
 
 
 def _check_confidentiality_change(*, actor: Actor, dispute: Dispute, confidentiality: str) -> None:

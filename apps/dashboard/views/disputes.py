@@ -25,6 +25,7 @@ from apps.disputes import services
 from apps.disputes.models import Dispute, Stage
 from apps.disputes.selectors import (
     actor_can_write,
+    actor_may_set_confidentiality,
     case_party_list,
     case_share_list,
     dispute_detail,
@@ -299,7 +300,7 @@ EDIT_FIELDS = [k for k in DISPUTE_FIELDS if k != "confidentiality"]
 
 def _edit_page(request: HttpRequest, dispute: Dispute, *, form: Any = None, confidentiality_form: Any = None,
                status: int = 200) -> HttpResponse:
-    may_restrict = services.actor_may_set_confidentiality(actor=request.actor, dispute=dispute)
+    may_restrict = actor_may_set_confidentiality(actor=request.actor, dispute=dispute)
     if may_restrict and confidentiality_form is None:
         confidentiality_form = web_forms.ConfidentialityForm(initial={"confidentiality": dispute.confidentiality})
     if form is None:
@@ -343,6 +344,6 @@ def dispute_confidentiality(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The dispute is now %(level)s.")
                                  % {"level": done.get_confidentiality_display().lower()})
             return redirect("dispute_detail", pk=dispute.pk)
-    if not services.actor_may_set_confidentiality(actor=request.actor, dispute=dispute):
+    if not actor_may_set_confidentiality(actor=request.actor, dispute=dispute):
         return forbidden(request)
     return _edit_page(request, dispute, confidentiality_form=form)
