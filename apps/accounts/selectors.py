@@ -10,7 +10,7 @@ def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
 
 
 def membership_get(*, user: User, organisation_id: int | str | None) -> Membership | None:
-    if not organisation_id or not str(organisation_id).isdigit():
+    if not organisation_id or not str(organisation_id).isdecimal():
         return None
     return (
         Membership.objects.filter(user=user, organisation_id=int(organisation_id))

@@ -371,7 +371,7 @@ class AgreementDiffView(ActorAPIView):
         errors: dict[str, list[str]] = {}
         for name in ("from", "to"):
             raw = request.query_params.get(name, "")
-            if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+            if not raw.isdecimal() or not 1 <= int(raw) <= 1_000_000:
                 errors[name] = [str(_("Give a version number."))]
             else:
                 numbers[name] = int(raw)
@@ -822,7 +822,7 @@ class RollupView(ActorAPIView):
             raw = params.get(name)
             if raw in (None, ""):
                 ids[name] = None
-            elif not raw.isdigit() or int(raw) < 1:
+            elif not raw.isdecimal() or int(raw) < 1:
                 errors[name] = [str(_("Give an id."))]
             else:
                 ids[name] = int(raw)

@@ -27,7 +27,8 @@ class StableCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
+        # isdecimal(), not isdigit(): "²" is a digit that int() refuses (a 500 before).
+        if not raw.isdecimal() or int(raw) < 1:
             raise exceptions.ValidationError(
                 {
                     self.page_size_query_param: [

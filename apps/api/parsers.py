@@ -24,7 +24,7 @@ class OrjsonParser(BaseParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-        if limit is not None and declared and str(declared).isdigit() and int(declared) > limit:
+        if limit is not None and declared and str(declared).isdecimal() and int(declared) > limit:
             raise RequestTooLarge()
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:

@@ -74,7 +74,7 @@ def _messages(value: Any, prefix: str = "") -> list[str]:
     if isinstance(value, dict):
         out: list[str] = []
         for key, inner in value.items():
-            label = _("item %(n)d") % {"n": int(key) + 1} if str(key).isdigit() else str(key)
+            label = _("item %(n)d") % {"n": int(key) + 1} if str(key).isdecimal() else str(key)
             out += _messages(inner, f"{prefix}{label}: ")
         return out
     if isinstance(value, (list, tuple)):

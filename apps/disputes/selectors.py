@@ -233,7 +233,7 @@ def dispute_get(*, actor: Actor, dispute_id: int | str | None = None, reference:
         return None
     qs = disputes_visible(actor=actor).select_related("organisation")
     if dispute_id is not None:
-        if not str(dispute_id).isdigit():
+        if not str(dispute_id).isdecimal():
             return None
         qs = qs.filter(pk=int(dispute_id))
     if reference:
@@ -333,7 +333,7 @@ def party_list(
 
 def party_get(*, actor: Actor, party_id: int | str) -> Party | None:
     """The party if the actor may see it, else None."""
-    if not str(party_id).isdigit():
+    if not str(party_id).isdecimal():
         return None
     return Party.objects.filter(party_visible_q(actor), pk=int(party_id)).first()
 

@@ -543,7 +543,7 @@ def dispute_archive_restore(*, organisation: Organisation, archive: dict[str, An
     for e in archive.get("audit_events", []):
         model = by_label.get(e.get("target_type", ""))
         target_id = e.get("target_id", "")
-        if model is not None and str(target_id).isdigit():
+        if model is not None and str(target_id).isdecimal():
             target_id = str(r.maps[model].get(int(target_id), target_id))
         events.append({**e, "target_id": target_id})
     r.insert(AuditEvent, events, organisation_id=organisation.pk, dispute_id=dispute.pk)

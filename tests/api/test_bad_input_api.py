@@ -106,3 +106,13 @@ def test_an_unknown_id_in_the_url_is_a_404_problem(case):
     for url in ("/api/v1/disputes/999999/", "/api/v1/notes/999999/", "/api/v1/disputes/999999/timeline/",
                 "/api/v1/issues/999999/thread/", "/api/v1/agreements/999999/diff/?from=1&to=2"):
         assert_problem(client.get(url), 404)
+
+
+@pytest.mark.parametrize("value", ["²", "1²", "③", "٣٠٠"])
+def test_unicode_digits_in_numbers_are_a_400_not_a_500(value, read_key, key_client):
+    """str.isdigit() accepts "²" and "③", which int() refuses: every numeric query value is checked
+    with isdecimal(); Arabic-Indic digits are decimals and are read as numbers (300 is over the limit)."""
+    client = key_client(read_key[1])
+    response = client.get("/api/v1/disputes/", {"page_size": value})
+    assert response.status_code == 400, response.content
+    assert "page_size" in response.json()["errors"]

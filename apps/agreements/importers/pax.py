@@ -38,7 +38,7 @@ def _level(row: dict[str, str], column: str) -> int:
     value = (row.get(column) or "").strip()
     if value == "":
         return 0
-    if value.isdigit() and int(value) <= 3:
+    if value.isdecimal() and int(value) <= 3:
         return int(value)
     raise RowError(f"{column}: “{value}” is not a code between 0 and 3")
 
@@ -54,7 +54,7 @@ def _title(raw: str) -> tuple[str, list[str], str]:
 
 def parse_row(row: dict[str, str], *, line: int) -> ImportedAgreement:
     agt_id = (row.get("AgtId") or "").strip()
-    if not agt_id.isdigit():
+    if not agt_id.isdecimal():
         raise RowError(f"AgtId: “{agt_id}” is not an agreement number")
     process = (row.get("PP") or "").strip()
     if not process:
@@ -131,7 +131,7 @@ def parse_row(row: dict[str, str], *, line: int) -> ImportedAgreement:
         languages=languages,
         signatories_text=(row.get("Part") or "").strip(),
         third_parties_text=(row.get("ThrdPart") or "").strip(),
-        cross_ucdp_paid=cross if cross.isdigit() else "",
+        cross_ucdp_paid=cross if cross.isdecimal() else "",
         conflict_parties=conflict_parties,
         witnesses=witnesses,
         third_parties=third,

@@ -41,7 +41,7 @@ def _flag(row: dict[str, str], column: str) -> bool:
 def _conflict(row: dict[str, str]) -> tuple[str, str]:
     """The agreement's conflict: the first of ``conflict_id`` (some agreements span several)."""
     ids = [s.strip() for s in row["conflict_id"].split(",") if s.strip()]
-    if not ids or not all(i.isdigit() for i in ids):
+    if not ids or not all(i.isdecimal() for i in ids):
         raise RowError(f"conflict_id: “{row['conflict_id']}” is not a list of conflict numbers")
     names = t.split_top_level(row["conflict_name"])
     name = names[0] if len(names) == len(ids) else t.squash(row["conflict_name"])
@@ -62,7 +62,7 @@ def _countries(conflict_name: str, actors: list[str]) -> list[str]:
 
 def parse_row(row: dict[str, str], *, line: int) -> ImportedAgreement:
     paid = (row.get("paid") or "").strip()
-    if not paid.isdigit():
+    if not paid.isdecimal():
         raise RowError(f"paid: “{paid}” is not an agreement number")
     title = t.squash(row.get("pa_name", ""))
     if not title:

@@ -212,7 +212,7 @@ def _agreement(request: HttpRequest, agreement_id: int) -> Agreement:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdecimal() else None
 
 
 def _page(request: HttpRequest, agreement_id: int, bound: dict[str, Any] | None = None) -> dict[str, Any]:
