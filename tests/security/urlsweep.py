@@ -141,6 +141,8 @@ def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
     if pattern.is_api:
         if param == "endpoint_id":
             return [w.webhook.pk]
+        if param == "link_id":
+            return [w.link.pk]
         if param != "pk":
             raise KeyError(param)
         return _api_objects(w)[segment]

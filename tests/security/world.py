@@ -29,6 +29,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from apps.accounts.actors import Actor
 from apps.accounts.models import Membership
+from apps.agreements.models import AgreementLink
 from apps.agreements.services import (
     agreement_change_status,
     agreement_create,
@@ -146,6 +147,8 @@ class World:
     res_event: Any
     members: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    # A's standard agreement implements A's restricted one: the link must not show where the restricted end cannot.
+    link: Any = None
 
     def client(self, role: str) -> Client:
         client = Client()
@@ -269,6 +272,7 @@ def build_world() -> World:
     revoked, revoked_raw = make_api_key(a, scope="write", name="revoked")
     api_key_revoke(actor=None, api_key=revoked)
 
+    link = AgreementLink.objects.create(from_agreement=std.agreement, to_agreement=res.agreement, kind="implements")
     team_note_event = AuditEvent.objects.filter(target_type__icontains="note", target_id=str(std.team_note.pk)).first()
     res_event = AuditEvent.objects.filter(dispute_id=res_dispute.pk).first()
     return World(
@@ -276,4 +280,5 @@ def build_world() -> World:
         share=share, notification=notification, webhook=webhook, feed_token=feed_token,
         reset_uid=reset_uid, reset_token=reset_token, team_note_event=team_note_event, res_event=res_event,
         members=members, keys={"a_read_key": a_read, "b_read_key": b_read, "revoked_key": revoked_raw},
+        link=link,
     )
