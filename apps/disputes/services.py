@@ -246,9 +246,10 @@ def dispute_set_confidentiality(*, actor: Actor, dispute: Dispute, confidentiali
     ensure_can_write(actor=actor, dispute=dispute)
     _lock(dispute)
     ensure_not_closed(dispute, field="confidentiality")
+    # Checked before the no-op test: someone who may not change it is told so, even for today's level.
+    _check_confidentiality_change(actor=actor, dispute=dispute, confidentiality=confidentiality)
     if confidentiality == dispute.confidentiality:
         return dispute
-    _check_confidentiality_change(actor=actor, dispute=dispute, confidentiality=confidentiality)
     before = {"confidentiality": dispute.confidentiality}
     dispute.confidentiality = confidentiality
     dispute.save(update_fields=["confidentiality", "updated_at"])

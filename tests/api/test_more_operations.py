@@ -476,3 +476,12 @@ def test_the_links_of_an_agreement_are_read_in_a_fixed_number_of_queries(w, djan
         agreement_link_add(actor=w.actor("lead"), agreement=other, target=w.agreement, kind="implements")
     with django_assert_num_queries(len(one.captured_queries)):
         assert len(client.get(url).json()["links"]) == 5
+
+
+def test_setting_todays_confidentiality_still_needs_the_right_to_change_it(w):
+    """A write key may write the standard dispute but not decide its confidentiality: asking for
+    the level it already has is a 403 too, not a silent 200."""
+    url = f"/api/v1/disputes/{w.dispute.pk}/confidentiality/"
+    for principal in ("co", "write_key", "contribute_share_member"):
+        assert_problem(w.client(principal).post(url, {"confidentiality": "standard"}, format="json"), 403, "forbidden")
+    assert w.client("lead").post(url, {"confidentiality": "standard"}, format="json").status_code == 200
