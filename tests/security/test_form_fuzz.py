@@ -71,6 +71,8 @@ HOSTILE = [
     "\r\nSet-Cookie: fuzz=1",                    # header injection
     "../../../../etc/passwd",
     "０１２３",                                   # full-width digits
+    "²",                                         # a digit (isdigit) that int() refuses
+    "③",
     "[]",
     "{}",
 ]
