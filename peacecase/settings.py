@@ -273,7 +273,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True  # expiry after inactivity, not after login
+# Expiry after inactivity, not after login: TwoFactorMiddleware renews the session at most once a minute.
+SESSION_SAVE_EVERY_REQUEST = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -55,6 +55,8 @@ def current_actor(request) -> Actor | None:
 TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/healthz", "/i18n/", "/api/schema/", "/api/docs/", "/api/redoc/")
 TWO_FACTOR_CHECK_SECONDS = 300
 TWO_FACTOR_SESSION_KEY = "pc_2fa_ok_until"
+SESSION_RENEWED_KEY = "pc_renewed_at"
+SESSION_RENEW_SECONDS = 60
 
 
 class TwoFactorMiddleware:
@@ -76,10 +78,20 @@ class TwoFactorMiddleware:
         response = self.get_response(request)
         membership = getattr(request, "_cached_membership", None)
         if membership is not None and hasattr(request, "session"):
-            # Inactivity expiry is the organisation's choice (SESSION_SAVE_EVERY_REQUEST renews it).
+            # Expiry after inactivity, the organisation's choice: the session is saved (and so its
+            # expiry and cookie pushed back) at most once a minute, not on every request — a write
+            # and a commit per page for nothing.
+            import time
+
             seconds = membership.organisation.session_timeout_minutes * 60
             if request.session.get_expiry_age() != seconds:
                 request.session.set_expiry(seconds)
+            from django.conf import settings
+
+            now = int(time.time())
+            every = getattr(settings, "PEACECASE_SESSION_RENEW_SECONDS", SESSION_RENEW_SECONDS)
+            if now - request.session.get(SESSION_RENEWED_KEY, 0) >= every:
+                request.session[SESSION_RENEWED_KEY] = now
         return response
 
     def _redirect(self, request):

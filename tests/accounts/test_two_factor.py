@@ -148,3 +148,33 @@ def test_guessing_codes_is_throttled(client, password):
     right_too_soon = client.post("/accounts/2fa/verify/", {"token": _code(device), "next": "/"})
     assert right_too_soon.status_code == 200
     assert client.get("/").status_code == 302
+
+
+@override_settings(PEACECASE_SESSION_RENEW_SECONDS=60)
+def test_the_session_is_renewed_at_most_once_a_minute_and_expires_after_inactivity(client, monkeypatch):
+    """Activity pushes the expiry back (the inactivity limit counts from the last renewal), but the
+    session row is written at most once a minute, not on every page."""
+    import time as real_time
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org = OrganisationFactory(session_timeout_minutes=30)
+    m = MembershipFactory(organisation=org)
+    client.force_login(m.user)
+    clock = [real_time.time()]
+    monkeypatch.setattr(real_time, "time", lambda: clock[0])
+    client.get("/")
+    key = client.session.session_key
+    first_expiry = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "django_session"')]
+    assert Session.objects.get(session_key=key).expire_date == first_expiry
+
+    clock[0] += 61
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "django_session"')]
+    assert Session.objects.get(session_key=key).expire_date > first_expiry

@@ -50,7 +50,7 @@ def test_a_forged_cursor_is_a_404_problem(member_api):
 
 def test_rows_are_built_without_model_objects(member_api, django_assert_num_queries):
     # Session, user, membership; one query for the page, whatever its size; then the session is
-    # saved (SESSION_SAVE_EVERY_REQUEST: savepoint, update, release).
+    # renewed by this first request (savepoint, update, release; at most once a minute after that).
     with django_assert_num_queries(7):
         response = member_api.get("/api/v1/members/?page_size=200")
     row = response.json()["results"][0]

@@ -132,5 +132,5 @@ def test_the_agreement_page_runs_a_fixed_number_of_queries(client, w, signed, n,
         SignatoryFactory(agreement=signed)
     client.force_login(w.mediator)
     client.get(url(signed))
-    with django_assert_num_queries(21):  # 21st: the agreements a link may point to
+    with django_assert_num_queries(18):  # 18th: the agreements a link may point to
         assert client.get(url(signed)).status_code == 200

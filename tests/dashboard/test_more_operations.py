@@ -413,7 +413,7 @@ def test_the_members_list_keeps_its_query_count(client, w, admin, extra, django_
         MembershipFactory(organisation=w.dispute.organisation, role=Membership.Role.MEDIATOR)
     client.force_login(admin)
     client.get("/settings/")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         body = client.get("/settings/").content.decode()
     assert body.count("Change the role") == Membership.objects.filter(organisation=w.dispute.organisation).count()
 

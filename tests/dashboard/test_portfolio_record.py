@@ -69,5 +69,5 @@ def test_the_page_runs_a_fixed_number_of_queries(client, org, portfolio, extra, 
         ProvisionFactory(agreement=AgreementFactory(dispute=d, signed=True), category="ddr")
     client.force_login(portfolio["admin"])
     client.get("/portfolio/record/")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         assert client.get("/portfolio/record/", {"region": "europe"}).status_code == 200

@@ -92,5 +92,5 @@ def test_the_threads_page_runs_a_fixed_number_of_queries(client, w, n, django_as
         ProposalFactory(issue=issue, dispute=w.dispute, tabled_by=w.herders, responds_to=parent)
     client.force_login(w.mediator)
     client.get(url(w))
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         assert client.get(url(w)).status_code == 200

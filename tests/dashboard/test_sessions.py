@@ -209,5 +209,5 @@ def test_the_session_page_runs_a_fixed_number_of_queries(client, w, extra, djang
     _notes(w.caucus, extra, Visibility.TEAM)
     client.force_login(w.mediator)
     client.get(page(w.caucus.pk))  # warm the session and membership caches
-    with django_assert_num_queries(24):  # 23rd and 24th: the team notes' consents and the source's representatives
+    with django_assert_num_queries(21):  # 20th and 21st: the team notes' consents and the source's representatives
         assert client.get(page(w.caucus.pk)).status_code == 200

@@ -120,5 +120,5 @@ def test_the_board_runs_a_fixed_number_of_queries(client, w, shuttle, extra, dja
         SessionNoteFactory(session=w.caucus, visibility=Visibility.SHARED, source_party=w.farmers, text=f"s{i}")
     client.force_login(w.mediator)
     client.get(board(shuttle))
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(20):
         assert client.get(board(shuttle)).status_code == 200

@@ -233,8 +233,8 @@ def test_the_workspace_runs_in_a_fixed_number_of_queries(client, org, admin, dis
             CaseTeamMemberFactory(dispute=dispute)
         # 3 request (session, user, membership) + 5 dispute_detail + 1 can-write + 2 parties + 1 team
         # + 1 share list + 1 audit + 3 form choices (parties, users, organisations) + switcher + bell
-        # + 1 may-manage-team + sessions, proposals, agreements, reminders (1 each) + 3 session save
+        # + 1 may-manage-team + sessions, proposals, agreements, reminders (1 each)
         # + timeline (access, page keys, stage changes) + shuttle rounds and the parties of its form
-        with django_assert_num_queries(32):
+        with django_assert_num_queries(29):
             response = client.get(url(dispute))
         assert response.content.decode().count('class="party-card"') == n
