@@ -44,6 +44,8 @@ urlpatterns = [
     path("sessions/<int:pk>/notes/<int:note_id>/", session_views.session_note_edit, name="dispute_session_note_edit"),
     path("sessions/<int:pk>/notes/<int:note_id>/consent/", session_views.session_note_consent,
          name="dispute_session_note_consent"),
+    path("sessions/<int:pk>/consents/<int:consent_id>/withdraw/", session_views.session_consent_withdraw,
+         name="dispute_session_consent_withdraw"),
     path("sessions/<int:pk>/attendance/", session_views.session_attendance, name="dispute_session_attendance"),
     path("sessions/<int:pk>/record/", session_views.session_record, name="dispute_session_record"),
     path("sessions/<int:pk>/actions/", session_views.session_action_add, name="dispute_session_action_add"),

@@ -215,7 +215,7 @@ def session_note_versions(*, actor: Actor, note_id: int) -> QuerySet[SessionNote
 def disclosure_consent_list(*, actor: Actor, note_id: int | None = None) -> QuerySet[DisclosureConsent]:
     """Consents concern team-only notes: the case team alone sees them."""
     qs = DisclosureConsent.objects.filter(dispute__in=dispute_ids_on_team(actor=actor)).select_related(
-        "source_party__party", "given_by_representative", "recorded_by"
+        "source_party__party", "given_by_representative", "recorded_by", "withdrawn_by"
     ).prefetch_related("consent_parties__case_party__party")
     return qs.filter(note_id=note_id) if note_id else qs
 

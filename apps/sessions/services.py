@@ -951,7 +951,8 @@ def disclosure_consent_withdraw(*, actor: Actor, consent: DisclosureConsent) -> 
     if consent.withdrawn_at is not None:
         raise ApplicationError(_("This consent was already withdrawn."))
     consent.withdrawn_at = timezone.now()
-    consent.save(update_fields=["withdrawn_at", "updated_at"])
+    consent.withdrawn_by = actor.user
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at"])
     audit_record(actor=actor, action="sessions.consent.withdrawn", target=consent,
                  organisation=consent.dispute.organisation, dispute_id=consent.dispute_id,
                  after={"withdrawn_at": consent.withdrawn_at})

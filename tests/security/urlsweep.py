@@ -161,6 +161,7 @@ def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
         ("notifications", "pk"): [w.notification.pk],
         ("sessions", "pk"): [s.caucus.pk, r.planned.pk, s.planned.pk],
         ("notes", "note_id"): [s.team_note.pk, r.team_note.pk, s.shared_note.pk],
+        ("consents", "consent_id"): [s.consent.pk, r.consent.pk],
         ("actions", "item_id"): [s.item.pk, r.item.pk],
         ("<pk>", "action"): ["cancel", "reschedule", "no-such-action"],
         ("shuttle", "round_id"): [s.round.pk, r.round.pk],

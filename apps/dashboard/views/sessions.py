@@ -285,8 +285,10 @@ def _representatives(request: HttpRequest, notes: list[Any]) -> dict[int, list[A
 def _consent_forms(request: HttpRequest, session: MediationSession, parties: list, bound: dict[str, Any]) -> None:
     """Each consentable note gets its consents (two queries for all of them) and a form to record one more."""
     editing = bound.get("consent")
+    withdrawing = bound.get("consent_withdraw")
+    answered = {f.note_id for f in (editing, withdrawing) if f is not None}
     # The consentable notes, and the one whose consent was just refused (its answer is shown beside it).
-    notes = [n for n in session.notes_loaded if _consentable(n) or (editing is not None and editing.note_id == n.pk)]
+    notes = [n for n in session.notes_loaded if _consentable(n) or n.pk in answered]
     if not notes:
         return
     consents: dict[int, list[Any]] = {}
@@ -296,6 +298,8 @@ def _consent_forms(request: HttpRequest, session: MediationSession, parties: lis
     now = timezone.localtime(timezone.now(), request.user.tzinfo).replace(second=0, microsecond=0, tzinfo=None)
     for note in notes:
         note.consents_loaded = consents.get(note.pk, [])
+        if withdrawing is not None and withdrawing.note_id == note.pk:
+            note.withdraw_form = withdrawing
         if editing is not None and editing.note_id == note.pk:
             note.consent_form = editing
         else:
@@ -430,6 +434,24 @@ def session_note_consent(request: HttpRequest, pk: int, note_id: int) -> HttpRes
                           given_by_name=d["given_by_name"], parties=pick(parties, d["parties"]),
                           reference=d["reference"]) is not None
     return _answer(request, pk, ok=ok, form=form, part="notes", name="consent", flash=_("Consent recorded."))
+
+
+@member_required
+@require_POST
+def session_consent_withdraw(request: HttpRequest, pk: int, consent_id: int) -> HttpResponse:
+    """The source party takes back its consent to pass on a team-only note of this session."""
+    actor = request.actor
+    session = _writable_session(request, pk)
+    # Only a consent on one of this session's notes, read through the case team's scope: anything else is a 404.
+    consent = disclosure_consent_list(actor=actor).filter(
+        pk=consent_id, note_id__in=[n.pk for n in session.notes_loaded]).first()
+    if consent is None:
+        raise Http404
+    form = forms.Form(request.POST)
+    form.note_id = consent.note_id
+    ok = call_service(form, services.disclosure_consent_withdraw, actor=actor, consent=consent) is not None
+    return _answer(request, pk, ok=ok, form=form, part="notes", name="consent_withdraw",
+                   flash=_("Consent withdrawn: nothing more may be passed on under it."))
 
 
 @member_required
