@@ -6,14 +6,17 @@ note under it, and everyone else, or another organisation's consent, changes not
 """
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.models import Membership
 from apps.common.models import AuditEvent
+from apps.common.services import audit_record
 from apps.disputes.models import CaseTeamMember
 from apps.sessions.models import Disclosure, DisclosureConsent, ShuttleRoundParty, Visibility
 from tests.dashboard.record_world import SECRET, build
@@ -224,3 +227,18 @@ def test_the_session_page_does_not_grow_with_the_number_of_consents(client, w, d
     with django_assert_num_queries(len(one.captured_queries)):
         body = client.get(page(w.caucus)).content.decode()
     assert body.count(f">{BUTTON}<") == 1 + 3 + 3 and body.count("by Mina Mediator") == 2
+
+
+# --- consents withdrawn before withdrawn_by existed ----------------------------------------------------
+
+
+def test_the_migration_names_who_withdrew_earlier_consents_from_the_audit_trail(w, consent):
+    migration = importlib.import_module("apps.sessions.migrations.0004_consent_withdrawn_by")
+    never = _consent(w.team_note, by="Not withdrawn")
+    DisclosureConsent.objects.filter(pk=consent.pk).update(withdrawn_at=timezone.now())
+    audit_record(actor=w.mediator, action=WITHDRAWN, target=consent, dispute_id=w.dispute.pk)
+    migration.from_the_audit_trail(apps, None)
+    consent.refresh_from_db()
+    never.refresh_from_db()
+    assert consent.withdrawn_by == w.mediator
+    assert never.withdrawn_by is None  # an active consent names nobody
