@@ -131,3 +131,25 @@ class TwoFactorMiddleware:
                 status=403, content_type="application/problem+json",
             )
         return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class UserTimezoneMiddleware:
+    """Pages show times in the signed-in user's own time zone (their profile's), as the forms read
+    them: a time typed as "your time" is shown back as the same wall-clock time. Places that show a
+    venue's time say so with ``{% timezone %}``. The API stays in UTC (``Z``) whoever calls it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        user = getattr(request, "user", None)
+        if not request.path.startswith("/api/") and user is not None and user.is_authenticated:
+            timezone.activate(user.tzinfo)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

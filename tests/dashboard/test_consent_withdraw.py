@@ -115,8 +115,8 @@ def test_the_lead_withdraws_a_consent_and_the_list_says_when_and_by_whom(client,
     assert "Consent withdrawn: nothing more may be passed on under it." in body
     item = body.split(f'id="consent-{consent.pk}"')[1].split("</li>")[0]
     assert "Consent withdrawn" in item and "by Mina Mediator" in item
-    # In the same zone as every other time on the page (the given_at beside it, the notes' times).
-    when = timezone.localtime(consent.withdrawn_at)
+    # In the reader's own zone, like every other time on the page (the given_at beside it, the notes' times).
+    when = timezone.localtime(consent.withdrawn_at, w.mediator.tzinfo)
     assert f"withdrawn {when.day} {when:%b %Y, %H:%M} by Mina Mediator" in item
     assert BUTTON not in item and withdraw_url(w.caucus, consent) not in body
 
