@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from apps.accounts.actors import Actor
@@ -81,13 +85,9 @@ class TwoFactorMiddleware:
             # Expiry after inactivity, the organisation's choice: the session is saved (and so its
             # expiry and cookie pushed back) at most once a minute, not on every request — a write
             # and a commit per page for nothing.
-            import time
-
             seconds = membership.organisation.session_timeout_minutes * 60
             if request.session.get_expiry_age() != seconds:
                 request.session.set_expiry(seconds)
-            from django.conf import settings
-
             now = int(time.time())
             every = getattr(settings, "PEACECASE_SESSION_RENEW_SECONDS", SESSION_RENEW_SECONDS)
             if now - request.session.get(SESSION_RENEWED_KEY, 0) >= every:
@@ -95,9 +95,6 @@ class TwoFactorMiddleware:
         return response
 
     def _redirect(self, request):
-        import time
-
-        from django.conf import settings
         from django.http import JsonResponse
         from django.shortcuts import redirect
         from django.urls import reverse
@@ -142,8 +139,6 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils import timezone
-
         user = getattr(request, "user", None)
         if not request.path.startswith("/api/") and user is not None and user.is_authenticated:
             timezone.activate(user.tzinfo)

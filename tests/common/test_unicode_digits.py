@@ -29,8 +29,12 @@ def test_a_dispute_id(value, make_actor, org):
     assert dispute_get(actor=make_actor(org), dispute_id=value) is None
 
 
-def test_the_organisation_switcher_form_is_not_a_500(client, mediator_membership):
+@pytest.mark.parametrize("value", HOSTILE)
+def test_the_organisation_switcher_form_refuses_it_and_keeps_the_organisation(value, client, mediator_membership):
     client.force_login(mediator_membership.user)
+    client.get("/")  # the session settles on the member's organisation
+    before = client.session.get("organisation_id")
     client.raise_request_exception = False
-    response = client.post("/accounts/organisation/switch/", {"organisation": "²", "next": "/"})
-    assert response.status_code < 500
+    response = client.post("/accounts/organisation/switch/", {"organisation": value, "next": "/"})
+    assert response.status_code == 404  # the same answer as for an organisation that is not yours
+    assert client.session.get("organisation_id") == before == mediator_membership.organisation_id

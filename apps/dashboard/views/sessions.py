@@ -369,6 +369,14 @@ def _writable_session(request: HttpRequest, pk: int) -> MediationSession:
     return _session(request, pk)
 
 
+def _session_note(session: MediationSession, note_id: int) -> Any:
+    """One of the notes the session page shows the caller (404 otherwise: out of reach, or another session's)."""
+    note = next((n for n in session.notes_loaded if n.pk == note_id), None)
+    if note is None:
+        raise Http404
+    return note
+
+
 def _answer(request: HttpRequest, pk: int, *, ok: bool, form: forms.Form, part: str, name: str,
             flash: str) -> HttpResponse:
     url = reverse("dispute_session_detail", args=[pk])
@@ -398,9 +406,7 @@ def session_note_add(request: HttpRequest, pk: int) -> HttpResponse:
 def session_note_edit(request: HttpRequest, pk: int, note_id: int) -> HttpResponse:
     actor = request.actor
     session = _writable_session(request, pk)
-    note = next((n for n in session.notes_loaded if n.pk == note_id), None)
-    if note is None:
-        raise Http404
+    note = _session_note(session, note_id)
     form = NoteEditForm(request.POST, note=note)
     form.note_id = note.pk
     ok = False
@@ -418,9 +424,7 @@ def session_note_consent(request: HttpRequest, pk: int, note_id: int) -> HttpRes
     """Record the source party's consent to pass on a team-only note (only the case team sees such a note)."""
     actor = request.actor
     session = _writable_session(request, pk)
-    note = next((n for n in session.notes_loaded if n.pk == note_id), None)
-    if note is None:
-        raise Http404
+    note = _session_note(session, note_id)
     parties = list(case_party_list(actor=actor, dispute_id=session.dispute_id).order_by("id"))
     reps = _representatives(request, [note]).get(note.source_party.party_id, []) if note.source_party_id else []
     form = ConsentForm(request.POST, note=note, parties=parties, representatives=reps)
