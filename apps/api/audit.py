@@ -1,7 +1,8 @@
 """/api/v1/audit-events/: the organisation's audit trail, for its admins (never API keys).
 
 The trail names people and records reads of team-only notes, so only a signed-in admin of the
-organisation reads it, and only the organisation's own events.
+organisation reads it: the events ``apps.operations.selectors.audit_events_visible`` gives, the same
+trail as the CSV download and the dispute page.
 """
 
 from __future__ import annotations
@@ -9,22 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
-from apps.accounts.actors import Actor
 from apps.api.fields import AwareDateTimeFilter, FilterSet, IdFilter
 from apps.api.permissions import IsActor, IsOrganisationAdmin, NoAPIKeys
 from apps.api.resources import DomainViewSet
 from apps.common.models import AuditEvent
-
-
-def audit_event_list(*, actor: Actor) -> QuerySet[AuditEvent]:
-    """The caller's organisation's events; callers check the admin rule (IsOrganisationAdmin)."""
-    # apps/common has no selector for the trail yet; this is the whole of its scoping.
-    return AuditEvent.objects.filter(organisation=actor.organisation)
+from apps.operations.selectors import audit_events_visible
 
 
 class AuditEventOutput(serializers.Serializer):
@@ -68,4 +62,4 @@ class AuditEventViewSet(DomainViewSet):
     list_fields = {n: n for n in AuditEventOutput().fields}
 
     def get_queryset(self) -> Any:
-        return audit_event_list(actor=self.actor).order_by()
+        return audit_events_visible(actor=self.actor)

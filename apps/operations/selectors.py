@@ -11,6 +11,21 @@ from apps.common.models import AuditEvent
 from apps.disputes.models import Dispute
 
 
+def audit_events_visible(*, actor: Actor) -> QuerySet[AuditEvent]:
+    """The audit trail an organisation's admin reads: the one home of that rule.
+
+    The API (``/api/v1/audit-events/``), the CSV download and the dispute page's trail all start
+    here, so they always agree. Admins only (API keys never: ``Actor.is_admin`` is false for a key);
+    anyone else gets an empty queryset. An event belongs to the organisation when one of its members
+    or keys caused it, or when it concerns one of its disputes (a contributor organisation's change
+    to a shared dispute is the owner's business too). Unordered: each caller orders as it shows.
+    """
+    if not actor.is_admin:
+        return AuditEvent.objects.none()
+    own_disputes = Dispute.objects.filter(organisation=actor.organisation).order_by().values("pk")
+    return AuditEvent.objects.filter(Q(organisation=actor.organisation) | Q(dispute_id__in=own_disputes))
+
+
 def audit_events_for_admin(
     *,
     actor: Actor,
@@ -19,18 +34,14 @@ def audit_events_for_admin(
     action_prefix: str = "",
     dispute_reference: str = "",
 ) -> QuerySet[AuditEvent]:
-    """The organisation's audit trail, oldest first, for its admins only (an empty queryset for anyone else).
+    """The trail of ``audit_events_visible`` filtered for the CSV, oldest first.
 
-    An event belongs to the organisation when one of its members or keys caused it, or when it
-    concerns one of its disputes (a contributor organisation's change to a shared dispute).
     Dates are whole UTC days, both ends included.
     """
     if not actor.is_admin:
         return AuditEvent.objects.none()
     own_disputes = Dispute.objects.filter(organisation=actor.organisation)
-    qs = AuditEvent.objects.filter(
-        Q(organisation=actor.organisation) | Q(dispute_id__in=own_disputes.values("pk"))
-    )
+    qs = audit_events_visible(actor=actor)
     if date_from:
         qs = qs.filter(created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=dt.UTC))
     if date_to:
