@@ -47,11 +47,9 @@ def main() -> int:
     if embedded:
         from peacecase import devservers
 
-        emb = devservers.ensure()
+        # Every child process inherits the URLs, so none of them has to start servers.
+        devservers.ensure_environment()
         print(f"embedded PostgreSQL and Redis running under {devservers.VAR_DIR}")
-        # Every child process gets the same URLs, so none of them has to start servers.
-        os.environ.setdefault("DATABASE_URL", emb.database_url)
-        os.environ.setdefault("REDIS_URL", emb.redis_url)
     try:
         _manage("migrate", "--no-input")
         marker = VAR / "demo-loaded"

@@ -1,7 +1,10 @@
 """Embedded PostgreSQL and Redis for a laptop or a test run (never production).
 
-When DATABASE_URL / REDIS_URL are not set, settings call :func:`ensure` and get
-connection settings for servers whose data lives under ``var/``. Both servers keep
+When DATABASE_URL / REDIS_URL are not set, the entry points that may use them — `make run`
+(peacecase/devrun.py), `manage.py` with DJANGO_DEBUG=1, and the test run (the pytest plugin
+tests/servers.py) — call :func:`ensure_environment`, which starts servers whose data
+lives under ``var/`` and puts their URLs in the environment. Importing the settings never starts
+anything. Both servers keep
 running after the Python process that started them exits, so `manage.py migrate`
 followed by `runserver` reuse the same instances; ``python -m peacecase.devservers
 stop`` (called by `make run` on Ctrl-C) stops them.
@@ -17,7 +20,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PEACECASE_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -32,7 +35,9 @@ class Embedded:
 
     @property
     def database_url(self) -> str:
-        return f"postgresql://postgres@/{self.db_name}?host={self.db_host}"
+        # The socket directory percent-encoded in the host part (settings unquote it), so that
+        # HOST names it like a server address and tests can build URLs for child processes from it.
+        return f"postgresql://postgres@{quote(self.db_host, safe='')}/{self.db_name}"
 
     @property
     def redis_url(self) -> str:
@@ -143,6 +148,19 @@ def ensure() -> Embedded:
     host, _server = _postgres()
     _ensure_database(host)
     return Embedded(db_host=host, db_name=DB_NAME, redis_socket=_redis())
+
+
+def ensure_environment() -> Embedded | None:
+    """Start the embedded servers for whichever of DATABASE_URL / REDIS_URL is unset, and set it.
+
+    Child processes (web, worker, beat, test workers) inherit the URLs and start nothing.
+    """
+    if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
+        return None
+    emb = ensure()
+    os.environ.setdefault("DATABASE_URL", emb.database_url)
+    os.environ.setdefault("REDIS_URL", emb.redis_url)
+    return emb
 
 
 def stop() -> None:

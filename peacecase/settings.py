@@ -1,8 +1,9 @@
 """PeaceCase settings: one module, read from the environment.
 
 Django's own settings use DJANGO_-prefixed variables; services use DATABASE_URL and
-REDIS_URL. Without those two (and outside production) the embedded servers under
-var/ are started, see peacecase/devservers.py.
+REDIS_URL. Importing this module starts nothing: for a laptop or a test run, `make run`,
+`manage.py` (with DJANGO_DEBUG=1) and pytest start the embedded servers under var/ and set
+those two variables first (peacecase/devservers.py).
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ env = environ.Env()
 
 TESTING = os.environ.get("PEACECASE_TESTING") == "1" or "pytest" in sys.modules
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Embedded servers are for laptops, test runs and the benchmark, never production.
-ALLOW_EMBEDDED = DEBUG or TESTING or env.bool("PEACECASE_EMBEDDED", default=False)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -113,31 +112,14 @@ TEMPLATES = [
 
 DATABASE_URL = env.str("DATABASE_URL", default="")
 REDIS_URL = env.str("REDIS_URL", default="")
-if not (DATABASE_URL and REDIS_URL) and not ALLOW_EMBEDDED:
-    raise ImproperlyConfigured(
-        "DATABASE_URL and REDIS_URL must be set in production "
-        "(the embedded servers are for development: set DJANGO_DEBUG=1 to use them)."
-    )
-_embedded = None
 if not (DATABASE_URL and REDIS_URL):
-    from peacecase import devservers
-
-    _embedded = devservers.ensure()
-
-if DATABASE_URL:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    # A unix-socket directory may come percent-encoded in the host part (postgres://u@%2Fvar%2Frun/db).
-    DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
-else:
-    assert _embedded is not None
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": _embedded.db_name,
-            "USER": "postgres",
-            "HOST": _embedded.db_host,
-        }
-    }
+    raise ImproperlyConfigured(
+        "DATABASE_URL and REDIS_URL must be set (in production, your servers; for development, "
+        "`make run`, `make test` and `DJANGO_DEBUG=1 python manage.py …` start embedded ones)."
+    )
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# A unix-socket directory may come percent-encoded in the host part (postgres://u@%2Fvar%2Frun/db).
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # Persistent connections were worth 2–5x on list pages; health checks make them survive a
 # database restart without restarting the web workers.
@@ -153,12 +135,7 @@ DATABASES["default"]["TEST"] = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-if not REDIS_URL:
-    assert _embedded is not None
-    REDIS_URL = _embedded.redis_url
-    CELERY_BROKER_URL = _embedded.broker_url
-else:
-    CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_URL = REDIS_URL
 if REDIS_URL.startswith("unix://") and CELERY_BROKER_URL == REDIS_URL:
     CELERY_BROKER_URL = "redis+socket://" + REDIS_URL.removeprefix("unix://")
 

@@ -51,3 +51,30 @@ def test_a_wrong_database_url_gives_one_line_with_the_password_hidden():
     assert "cannot reach the database at postgres://peace:***@127.0.0.1:1/nowhere" in result.stderr
     assert "hunter2" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_importing_the_settings_in_development_starts_no_server(tmp_path):
+    # Settings have no side effects: without the two URLs they refuse, even with DJANGO_DEBUG=1,
+    # instead of starting the embedded servers (make run, manage.py and pytest start those).
+    result = _run_settings({"DJANGO_SETTINGS_MODULE": "peacecase.settings", "DJANGO_DEBUG": "1",
+                            "PEACECASE_VAR_DIR": str(tmp_path / "var")})
+    assert result.returncode != 0
+    assert "DATABASE_URL and REDIS_URL must be set" in result.stderr
+    assert not (tmp_path / "var").exists()
+
+
+def test_manage_py_in_development_starts_the_embedded_servers_and_passes_their_urls(tmp_path):
+    from peacecase import devservers
+
+    env = _clean_env()
+    env.update({"DJANGO_SETTINGS_MODULE": "peacecase.settings", "DJANGO_DEBUG": "1"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from django.conf import settings; print('URLS', settings.DATABASES['default']['NAME'], settings.REDIS_URL)"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    line = next(x for x in result.stdout.splitlines() if x.startswith("URLS "))
+    _, name, redis_url = line.split()
+    assert name == devservers.DB_NAME
+    assert redis_url.startswith("unix://") and redis_url.endswith("redis.sock")
