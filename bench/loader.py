@@ -1,9 +1,8 @@
 """Bulk loader for the benchmark database: INSERT ... SELECT FROM generate_series, one statement per table.
 
-Used when ``manage.py seed_demo --scale N`` is missing or does not produce every part the
-benchmark needs. It writes straight into the migrated tables (no services, no audit events:
-this is volume, not a demo), with explicit ids so every part can be derived from the ids of
-its parents, then moves each id sequence past the rows and runs ANALYZE.
+The benchmark's volume (the demo data is hand-written and small). It writes straight into the
+migrated tables (no services, no audit events: this is volume, not a demo), with explicit ids
+so every part can be derived from the ids of its parents, then moves each id sequence past the rows and runs ANALYZE.
 
 Plain Python + psycopg2; no Django import, so it can be timed on its own.
 """

@@ -4,8 +4,7 @@
 
 1. a fresh database ``peacecase_bench`` (dropped and recreated) on the server of DATABASE_URL, or
    on the embedded PostgreSQL (peacecase/devservers.py); Redis db 9 of REDIS_URL or the embedded Redis;
-2. migrate, then the scale data (``seed_demo --scale`` when it exists and loads every part, else
-   bench/loader.py), timed;
+2. migrate, then the scale data (bench/loader.py), timed;
 3. gunicorn with PeaceCase (2 workers, production settings, DEBUG off) and gunicorn with the limit
    (bench/limit_app.py: one SQL query a request, JSON built by PostgreSQL), both on 127.0.0.1;
 4. wrk (installed with apt-get when missing; a threaded Python client otherwise) at 8 connections,
@@ -230,33 +229,13 @@ def djtask(env: dict, task: str, arg: dict | None = None, timeout: float = 300) 
 
 
 def load_data(svc: dict, env: dict, factor: float) -> dict:
-    """seed_demo --scale when it exists and loads every part; bench/loader.py otherwise."""
-    help_text = " ".join(manage(env, "seed_demo", "--help").stdout.split())
-    # Only worth a try when its help names every part: a partial load costs a second migrate and load.
-    named = [k for k in loader.FULL if k in help_text]
-    missing = [k for k in loader.FULL if k not in named]
-    if "--scale" in help_text and missing:
-        log(f"seed_demo --scale does not make {', '.join(missing)}: bench/loader.py loads everything")
-    if "--scale" in help_text and not missing:
-        t0 = time.perf_counter()
-        proc = manage(env, "seed_demo", "--scale", str(factor), timeout=900)
-        seconds = time.perf_counter() - t0
-        counts = table_counts(svc["db"])
-        want = loader.Scale.of(factor)
-        short = [k for k in loader.FULL if counts.get(k, 0) < 0.9 * getattr(want, k)]
-        if proc.returncode == 0 and not short and org_id(svc["db"], loader.BENCH_ORG):
-            return {"by": "seed_demo --scale", "seconds": round(seconds, 2), "counts": counts}
-        log(f"seed_demo --scale did not load everything (short: {short or proc.stderr[-300:]}); "
-            "recreating the database and using bench/loader.py")
-        recreate_database(svc["admin"])
-        migrate(env)
+    """The benchmark volume, by bench/loader.py (COPY into every table the rounds read)."""
     conn = psycopg2.connect(svc["db"])
     try:
         result = loader.load(conn, factor=factor, log=log)
     finally:
         conn.close()
-    return {"by": "bench/loader.py", "seed_demo_scale_lacks": missing if "--scale" in help_text else "no --scale",
-            "seconds": result["seconds"], "insert_seconds": result["insert_seconds"],
+    return {"by": "bench/loader.py", "seconds": result["seconds"], "insert_seconds": result["insert_seconds"],
             "analyze_seconds": result["analyze_seconds"], "parts": result["parts"], "counts": table_counts(svc["db"])}
 
 

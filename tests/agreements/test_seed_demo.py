@@ -1,4 +1,4 @@
-"""seed_demo: the hand-written portfolio (idempotent) and the --scale benchmark volume."""
+"""seed_demo: the hand-written portfolio (idempotent)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.apps import apps
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
@@ -100,30 +100,3 @@ def test_the_restricted_and_the_shared_dispute_behave():
     partner = _actor("analyst@partner.example")
     assert list(disputes_visible(actor=partner)) == [share.dispute]
     assert set(agreements_visible(actor=partner)) == set(share.dispute.agreements.all())
-
-
-def test_scale_creates_bulk_volume_once():
-    from apps.sessions.models import MediationSession
-
-    output = _seed("--scale", "0.01")
-    assert "100 disputes, 2,000 sessions" in output
-    scale = Dispute.objects.filter(organisation__slug="scale")
-    assert scale.count() == 100
-    assert MediationSession.objects.filter(dispute__organisation__slug="scale").count() == 2000
-    provisions = Provision.objects.filter(agreement__organisation__slug="scale")
-    assert provisions.count() == 500
-    # The trigger set every provision's current score from the bulk-inserted assessments.
-    assert not provisions.filter(current_score__isnull=True).exists()
-    # Planned sessions ahead, caucuses without summaries.
-    assert MediationSession.objects.filter(dispute__in=scale, status="planned").count() == 200
-    assert not MediationSession.objects.filter(dispute__in=scale, kind="caucus").exclude(summary="").exists()
-    before = _counts()
-    assert "already present" in _seed("--scale", "0.01")
-    assert _counts() == before
-    # Sequences moved past the copied rows: the services can still write.
-    assert Dispute.objects.filter(organisation__slug="demo").count() == 12
-
-
-def test_scale_refuses_an_absurd_factor():
-    with pytest.raises(CommandError, match="between 0 and 10"):
-        _seed("--scale", "10000")
