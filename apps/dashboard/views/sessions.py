@@ -36,8 +36,8 @@ from apps.dashboard.views._mediation import (
     respond,
 )
 from apps.disputes.models import Dispute
+from apps.disputes.policies import actor_may_write
 from apps.disputes.selectors import (
-    actor_can_write,
     case_party_list,
     dispute_get,
     representative_list,
@@ -220,7 +220,7 @@ def _page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) ->
     session = _session(request, pk)
     dispute = session.dispute
     bound = bound or {}
-    can_write = actor_can_write(actor=actor, dispute=dispute)
+    can_write = actor_may_write(actor=actor, dispute=dispute)
     ctx: dict[str, Any] = {
         "session": session, "dispute": dispute, "can_write": can_write,
         "on_team": has_team_access(actor=actor, dispute_id=dispute.pk),
@@ -317,7 +317,7 @@ def _consent_forms(request: HttpRequest, session: MediationSession, parties: lis
 def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor
     dispute = _dispute(request, pk)
-    if not actor_can_write(actor=actor, dispute=dispute):
+    if not actor_may_write(actor=actor, dispute=dispute):
         return forbidden(request)
     parties = list(case_party_list(actor=actor, dispute_id=dispute.pk).order_by("id"))
     if request.method == "POST":
