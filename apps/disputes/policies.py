@@ -51,17 +51,26 @@ def _person_of(actor: Actor, dispute: Dispute) -> bool:
             and dispute.organisation_id == actor.organisation.pk)
 
 
-def actor_is_lead(*, actor: Actor, dispute: Dispute) -> bool:
-    """The dispute's current lead mediator (an active team row with the lead's role)."""
-    return _person_of(actor, dispute) and CaseTeamMember.objects.filter(
+def actor_is_lead(*, actor: Actor, dispute: Dispute, team: list[CaseTeamMember] | None = None) -> bool:
+    """The dispute's current lead mediator (an active team row with the lead's role).
+
+    Pages pass the active team rows they already loaded (``team``) to spare the query; services
+    never do (they decide on the rows as they are now).
+    """
+    if not _person_of(actor, dispute):
+        return False
+    if team is not None:
+        return any(m.user_id == actor.user_id and m.active and m.role == CaseTeamMember.Role.LEAD_MEDIATOR
+                   for m in team)
+    return CaseTeamMember.objects.filter(
         dispute=dispute, user_id=actor.user_id, active=True, role=CaseTeamMember.Role.LEAD_MEDIATOR
     ).exists()
 
 
-def _admin_or_lead(actor: Actor, dispute: Dispute) -> bool:
+def _admin_or_lead(actor: Actor, dispute: Dispute, team: list[CaseTeamMember] | None = None) -> bool:
     if not _person_of(actor, dispute):
         return False
-    return actor.is_admin or actor_is_lead(actor=actor, dispute=dispute)
+    return actor.is_admin or actor_is_lead(actor=actor, dispute=dispute, team=team)
 
 
 def actor_may_open_dispute(*, actor: Actor) -> bool:
@@ -80,18 +89,19 @@ def actor_may_change_stage(*, actor: Actor, dispute: Dispute, to_stage: str) -> 
     return actor_may_write(actor=actor, dispute=dispute)
 
 
-def stages_actor_may_choose(*, actor: Actor, dispute: Dispute, stages: list[str]) -> list[str]:
+def stages_actor_may_choose(*, actor: Actor, dispute: Dispute, stages: list[str],
+                            team: list[CaseTeamMember] | None = None) -> list[str]:
     """Of the workflow's next stages, those an actor who may write the dispute may move it to (the stage form)."""
     if not stages:
         return []
     if dispute.stage in DECISIVE_STAGES or any(s in DECISIVE_STAGES for s in stages):
-        steward = _admin_or_lead(actor, dispute)
+        steward = _admin_or_lead(actor, dispute, team)
         return [s for s in stages if steward or (s not in DECISIVE_STAGES and dispute.stage not in DECISIVE_STAGES)]
     return list(stages)
 
 
-def actor_may_manage_team(*, actor: Actor, dispute: Dispute) -> bool:
-    return _admin_or_lead(actor, dispute)
+def actor_may_manage_team(*, actor: Actor, dispute: Dispute, team: list[CaseTeamMember] | None = None) -> bool:
+    return _admin_or_lead(actor, dispute, team)
 
 
 def actor_may_set_confidentiality(*, actor: Actor, dispute: Dispute) -> bool:

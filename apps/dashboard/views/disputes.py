@@ -90,8 +90,8 @@ def _workspace_context(request: HttpRequest, dispute: Dispute, *, bound: dict[st
     actor = request.actor
     can_write = actor_may_write(actor=actor, dispute=dispute)
     ctx = SectionContext(actor=actor, dispute=dispute, can_write=can_write, bound=bound or {})
-    allowed = stages_actor_may_choose(actor=actor, dispute=dispute, stages=services.allowed_transitions(dispute)) \
-        if can_write else []
+    allowed = stages_actor_may_choose(actor=actor, dispute=dispute, stages=services.allowed_transitions(dispute),
+                                      team=dispute.leads_loaded) if can_write else []
     bound = bound or {}
     return {
         "dispute": dispute,
