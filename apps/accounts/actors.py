@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 Role = Membership.Role
 
+# The membership roles that write (and may sit on a case team), defined once for every app:
+# analysts read the portfolio, partner-role members only reach the API.
+WRITING_ROLES: tuple[str, ...] = (Role.ADMIN, Role.MEDIATOR, Role.CASE_OFFICER)
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -53,7 +57,7 @@ class Actor:
         """Whether the role may write at all (rows still decide: case team, shares)."""
         if self.is_api_key:
             return "write" in self.scopes
-        return self.role in (Role.ADMIN, Role.MEDIATOR, Role.CASE_OFFICER)
+        return self.role in WRITING_ROLES
 
     @property
     def may_read_team_notes(self) -> bool:

@@ -1,7 +1,7 @@
 """Every write on agreements, versions, signatories, provisions and assessments.
 
 Each service is atomic, checks the caller's write access to the dispute
-(``ensure_can_write``), writes one audit event, and creates/moves reminders and webhook
+(``ensure_may_write``, apps/disputes/policies.py), writes one audit event, and creates/moves reminders and webhook
 outbox rows (notify.py) in the same transaction. Nothing is half-written: a refusal raises
 before the first write, or rolls back with the transaction.
 """
@@ -44,8 +44,9 @@ from apps.common.errors import ApplicationError, ConflictError
 from apps.common.models import AuditEvent
 from apps.common.services import _jsonable, audit_record, full_clean_or_raise, model_update_or_raise
 from apps.disputes.models import CaseParty, CaseShare, Dispute
+from apps.disputes.policies import ensure_may_write
 from apps.disputes.selectors import disputes_visible
-from apps.disputes.services import ensure_can_write, ensure_open
+from apps.disputes.services import ensure_open
 from apps.parties.models import Party, Representative, normalise_name
 
 AGREEMENT_FIELDS = ["title", "type", "summary", "place", "languages", "source_url", "pax_agt_id", "ucdp_paid"]
@@ -128,7 +129,7 @@ def agreement_create(
     change_summary: str = "",
 ) -> Agreement:
     """Start an agreement in drafting; with ``text``, its first version too."""
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
     title = _squash(title)
     if not title:
@@ -151,7 +152,7 @@ def agreement_create(
 
 @transaction.atomic
 def agreement_update(*, actor: Actor, agreement: Agreement, data: dict[str, Any]) -> Agreement:
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     agreement = _lock(agreement)
     data = {k: v for k, v in data.items() if k in AGREEMENT_FIELDS}
     if "title" in data:
@@ -213,7 +214,7 @@ def agreement_change_status(
     unilateral declaration) and freezes the text; suspending, terminating and going back to
     drafting need a reason; superseding names the agreement that replaces this one.
     """
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     agreement = _lock(agreement)
     if to_status not in AgreementStatus.values:
         raise ApplicationError(_("Unknown agreement status."), field="to_status")
@@ -286,7 +287,7 @@ def _check_superseding(*, actor: Actor, agreement: Agreement, superseded_by: Agr
 @transaction.atomic
 def agreement_link_add(*, actor: Actor, agreement: Agreement, target: Agreement, kind: str) -> AgreementLink:
     """Record that ``agreement`` supersedes / implements / renews ``target``."""
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     if kind not in AgreementLink.Kind.values:
         raise ApplicationError(_("Unknown kind of link."), field="kind")
     if target.pk == agreement.pk:
@@ -308,7 +309,7 @@ def agreement_link_add(*, actor: Actor, agreement: Agreement, target: Agreement,
 @transaction.atomic
 def agreement_link_remove(*, actor: Actor, link: AgreementLink) -> None:
     agreement = link.from_agreement
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     if (
         link.kind == AgreementLink.Kind.SUPERSEDES
         and link.to_agreement.status == AgreementStatus.SUPERSEDED
@@ -370,7 +371,7 @@ def agreement_version_create(
     *, actor: Actor, agreement: Agreement, based_on: AgreementVersion | None, text: str, change_summary: str = ""
 ) -> AgreementVersion:
     """A new version of a text under negotiation. ``based_on`` must be the latest version (None for the first)."""
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     agreement = _lock(agreement)
     if agreement.text_is_frozen:
         raise ApplicationError(
@@ -385,7 +386,7 @@ def agreement_amend(
     *, actor: Actor, agreement: Agreement, based_on: AgreementVersion, text: str, change_summary: str, reason: str
 ) -> AgreementVersion:
     """The explicit way to change a signed text: a new version marked as an amendment, with its reason."""
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     agreement = _lock(agreement)
     if agreement.status not in AMENDABLE_STATUSES:
         if agreement.text_is_frozen:
@@ -415,7 +416,7 @@ def signatory_add(
     signed_on: dt.date | None = None,
     place: str = "",
 ) -> Signatory:
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     agreement = _lock(agreement)
     if role not in Signatory.Role.values:
         raise ApplicationError(_("Unknown signatory role."), field="role")
@@ -442,7 +443,7 @@ def signatory_add(
 @transaction.atomic
 def signatory_remove(*, actor: Actor, signatory: Signatory) -> None:
     agreement = signatory.agreement
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     agreement = _lock(agreement)
     if agreement.text_is_frozen:
         raise ApplicationError(_("The signatories of a signed agreement are part of the record."), field="party")
@@ -506,7 +507,7 @@ def provision_create(
     verifier_organisation: Organisation | None = None,
     deadline: dt.date | None = None,
 ) -> Provision:
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     data: dict[str, Any] = {
         "text": text, "category": category, "label": label, "deadline": deadline,
         "responsible_parties": list(responsible_parties or []), "verifier_party": verifier_party,
@@ -535,7 +536,7 @@ def provision_create(
 def provision_update(*, actor: Actor, provision: Provision, data: dict[str, Any]) -> Provision:
     """Change a provision; a changed deadline moves its reminders in the same transaction."""
     agreement = provision.agreement
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     provision = Provision.objects.select_for_update(of=("self",)).select_related("agreement__dispute").get(
         pk=provision.pk
     )
@@ -558,7 +559,7 @@ def provision_set_deadline(*, actor: Actor, provision: Provision, deadline: dt.d
 @transaction.atomic
 def provision_delete(*, actor: Actor, provision: Provision) -> None:
     agreement = provision.agreement
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     if agreement.text_is_frozen or provision.assessments.exists():
         raise ApplicationError(_("Provisions of a signed or assessed agreement are part of the record."))
     audit_record(actor=actor, action="agreements.provision.deleted", target=provision,
@@ -592,7 +593,7 @@ def assessment_record(
     # The agreement as it is now: its status and signing date decide whether an assessment may be made.
     agreement = Agreement.objects.select_related("dispute", "organisation").get(pk=provision.agreement_id)
     provision.agreement = agreement
-    ensure_can_write(actor=actor, dispute=agreement.dispute)
+    ensure_may_write(actor=actor, dispute=agreement.dispute)
     if isinstance(score, bool) or not isinstance(score, int) or score not in ImplementationLevel.values:
         raise ApplicationError(
             _("The score is on the Peace Accords Matrix scale: 0 not initiated, 1 minimal, 2 intermediate, 3 full."),
@@ -809,7 +810,7 @@ def _import_many(*, actor: Actor, items: list[ImportItem], index: DatasetIndex) 
     checked: set[int] = set()
     for item in items:
         if item.target.pk not in checked:
-            ensure_can_write(actor=actor, dispute=item.target)
+            ensure_may_write(actor=actor, dispute=item.target)
             checked.add(item.target.pk)
         if item.existing is None and item.dispute.organisation_id != index.organisation.pk:
             raise ApplicationError(_("The dispute belongs to another organisation."), field="dispute")

@@ -811,7 +811,7 @@ class TeamFilter(DisputeIdFilter):
     destroy=extend_schema(tags=_DISPUTE_TAGS, summary="End the assignment (today)"),
 )
 class TeamMemberViewSet(DomainViewSet):
-    """Case team assignments. Only the dispute's own organisation changes its team."""
+    """Case team assignments. Only the organisation's admins and the lead mediator change the team (policies)."""
 
     serializer_class = TeamMemberOutput
     input_serializer_class = TeamMemberInput

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.actors import Actor
 from apps.accounts.models import Organisation
+from apps.accounts.policies import ensure_may_administer
 from apps.api.models import IdempotencyRecord, OrganisationAPIKey
-from apps.common.errors import AccessDenied, ApplicationError
+from apps.common.errors import ApplicationError
 from apps.common.services import audit_record
 
 # How long a remembered response is replayed for an Idempotency-Key.
@@ -27,8 +28,8 @@ def api_key_create(
 
     ``actor`` is None for the management command (an operator on the server).
     """
-    if actor is not None and not (actor.is_admin and actor.organisation.pk == organisation.pk):
-        raise AccessDenied(_("Only an admin of the organisation may create API keys."))
+    if actor is not None:
+        ensure_may_administer(actor=actor, organisation_id=organisation.pk, what=_("API keys"))
     if scope not in OrganisationAPIKey.Scope.values:
         raise ApplicationError(_("Unknown scope."), field="scope")
     name = name.strip()
@@ -51,8 +52,8 @@ def api_key_create(
 @transaction.atomic
 def api_key_revoke(*, actor: Actor | None, api_key: OrganisationAPIKey) -> OrganisationAPIKey:
     """Revoke a key for good (the library refuses to un-revoke)."""
-    if actor is not None and not (actor.is_admin and actor.organisation.pk == api_key.organisation_id):
-        raise AccessDenied(_("Only an admin of the organisation may revoke API keys."))
+    if actor is not None:
+        ensure_may_administer(actor=actor, organisation_id=api_key.organisation_id, what=_("API keys"))
     if api_key.revoked:
         return api_key
     api_key.revoked = True

@@ -457,7 +457,7 @@ class NoteInput(InputSerializer):
     session = ScopedPrimaryKeyField(model=MediationSession, scope=_sessions)
     text = serializers.CharField(max_length=100000)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False, help_text=_(
-        "Defaults to team in a caucus or shuttle visit, shared elsewhere."
+        "Defaults to team in a caucus or shuttle visit when the caller is on the case team, shared otherwise."
     ))
     source_party = _case_party_field(required=False, allow_null=True)
     parties = _case_party_field(many=True, required=False)

@@ -17,7 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from apps.accounts.models import Membership, User
+from apps.accounts.actors import WRITING_ROLES
+from apps.accounts.models import User
 from apps.common.errors import ApplicationError
 from apps.disputes.models import (
     CaseParty,
@@ -205,7 +206,7 @@ class DisputeCreateForm(DisputeForm):
         super().__init__(*args, **kwargs)
         self.fields["lead_mediator"].queryset = User.objects.filter(
             memberships__organisation=organisation,
-            memberships__role__in=[Membership.Role.ADMIN, Membership.Role.MEDIATOR, Membership.Role.CASE_OFFICER],
+            memberships__role__in=WRITING_ROLES,
         ).order_by("name", "email")
 
 
@@ -246,7 +247,7 @@ class TeamMemberAddForm(UniqueIds, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = User.objects.filter(
             memberships__organisation=organisation,
-            memberships__role__in=[Membership.Role.ADMIN, Membership.Role.MEDIATOR, Membership.Role.CASE_OFFICER],
+            memberships__role__in=WRITING_ROLES,
         ).order_by("name", "email")
         if not is_admin:
             del self.fields["override_reason"]

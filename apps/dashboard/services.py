@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.actors import Actor
-from apps.common.errors import ApplicationError
+from apps.common.errors import AccessDenied, ApplicationError
 from apps.common.services import audit_record
 from apps.dashboard.models import CalendarFeed
 
@@ -26,7 +26,7 @@ def calendar_feed_create(*, actor: Actor) -> tuple[CalendarFeed, str]:
     Returns the feed and its token, which is never stored and cannot be shown again.
     """
     if actor.user is None:
-        raise ApplicationError(_("Only a signed-in person has a calendar feed."))
+        raise AccessDenied(_("Only a signed-in person has a calendar feed."))
     _revoke_active(actor)
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(user=actor.user, organisation=actor.organisation,
@@ -38,7 +38,7 @@ def calendar_feed_create(*, actor: Actor) -> tuple[CalendarFeed, str]:
 @transaction.atomic
 def calendar_feed_revoke(*, actor: Actor) -> int:
     if actor.user is None:
-        raise ApplicationError(_("Only a signed-in person has a calendar feed."))
+        raise AccessDenied(_("Only a signed-in person has a calendar feed."))
     count = _revoke_active(actor)
     if not count:
         raise ApplicationError(_("You have no calendar feed to revoke."))

@@ -28,7 +28,8 @@ from apps.accounts.actors import Actor
 from apps.dashboard import forms as web_forms
 from apps.dashboard import selectors
 from apps.disputes.models import Dispute
-from apps.disputes.selectors import actor_can_manage_team, case_share_list
+from apps.disputes.policies import actor_may_manage_team
+from apps.disputes.selectors import case_share_list
 
 
 @dataclass
@@ -91,7 +92,8 @@ def _load_issues(ctx: SectionContext) -> dict[str, Any]:
 def _load_team(ctx: SectionContext) -> dict[str, Any]:
     data: dict[str, Any] = {"members": list(selectors.workspace_team(actor=ctx.actor, dispute=ctx.dispute))}
     # Contributor organisations write in a dispute but do not choose the owner's case team.
-    data["can_manage"] = ctx.can_write and actor_can_manage_team(actor=ctx.actor, dispute=ctx.dispute)
+    data["can_manage"] = ctx.can_write and actor_may_manage_team(
+        actor=ctx.actor, dispute=ctx.dispute, team=ctx.dispute.leads_loaded)
     if data["can_manage"]:
         data["team_form"] = ctx.form(
             "team_add",

@@ -1,5 +1,7 @@
-"""Admin for support staff. Workflow fields (stage, closure, confidentiality, reference) are read-only
-here: they change through the services, which check the rules and write the audit trail."""
+"""Admin for support staff. Workflow fields (stage, closure, confidentiality, reference), the case team
+and the shares are read-only here: they decide who reads a case, so they change only through the
+services, which ask apps/disputes/policies.py (the organisation's admins, the lead mediator) and
+write the audit trail."""
 
 from django.contrib import admin
 
@@ -21,7 +23,20 @@ class CasePartyInline(admin.TabularInline):
     raw_id_fields = ["party"]
 
 
-class TeamInline(admin.TabularInline):
+class ViewOnly:
+    """Listed and opened, never added, changed or deleted here (see the module docstring)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TeamInline(ViewOnly, admin.TabularInline):
     model = CaseTeamMember
     extra = 0
     raw_id_fields = ["user", "conflict_override_by"]
@@ -55,7 +70,7 @@ class DisputeAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseShare)
-class CaseShareAdmin(admin.ModelAdmin):
+class CaseShareAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["dispute", "organisation", "level", "created_at", "revoked_at"]
     list_filter = ["level", ("revoked_at", admin.EmptyFieldListFilter), "organisation"]
     list_select_related = ["dispute", "organisation"]
@@ -64,7 +79,7 @@ class CaseShareAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseTeamMember)
-class CaseTeamMemberAdmin(admin.ModelAdmin):
+class CaseTeamMemberAdmin(ViewOnly, admin.ModelAdmin):
     list_display = ["dispute", "user", "role", "active", "starts_on", "ends_on"]
     list_filter = ["role", "active", "no_conflict_declared"]
     list_select_related = ["dispute", "user"]

@@ -9,10 +9,10 @@ The rules:
   Analysts and partner-role members never count as team members, even on a stale row.
 - Another organisation's dispute: only through an active share (read or contribute), and
   never a restricted one.
-- Writing: the case team (writing roles only), the organisation's admins, its write-scoped
-  API keys on standard disputes, and members with a writing role of an organisation holding
-  a contribute share. The case team and the shares themselves are the owning organisation's
-  business (see ``dispute_team_manageable_q``).
+- Writing (case work): the case team (writing roles only), the organisation's admins, its
+  write-scoped API keys on standard disputes, and members with a writing role of an
+  organisation holding a contribute share. Which change needs more than that (the case team,
+  confidentiality, shares, closing) is decided in ``apps/disputes/policies.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import BooleanField, CharField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.lookups import Contains
 
-from apps.accounts.actors import Actor, Role
+from apps.accounts.actors import WRITING_ROLES, Actor
 from apps.disputes.models import (
     CaseParty,
     CaseShare,
@@ -36,8 +36,6 @@ from apps.disputes.models import (
 from apps.parties.models import Party, Representative, normalise_name
 
 NOTHING = Q(pk__in=[])
-# Roles that may sit on a case team; a team row of anyone else grants nothing.
-TEAM_ROLES = (Role.ADMIN, Role.MEDIATOR, Role.CASE_OFFICER)
 
 
 class _InArray(Func):
@@ -70,7 +68,8 @@ def _shared_dispute_ids(actor: Actor, *, contribute: bool = False) -> QuerySet:
 
 
 def _counts_as_team(actor: Actor) -> bool:
-    return actor.user_id is not None and not actor.is_api_key and actor.role in TEAM_ROLES
+    # Only writing roles sit on a case team: a stale team row of an analyst or partner grants nothing.
+    return actor.user_id is not None and not actor.is_api_key and actor.role in WRITING_ROLES
 
 
 def _team(actor: Actor, dispute_ref: str = "pk") -> QuerySet:
@@ -108,15 +107,6 @@ def dispute_writable_q(actor: Actor) -> Q:
     return own | contribute
 
 
-def dispute_team_manageable_q(actor: Actor) -> Q:
-    """Disputes whose case team the actor may change: writable ones of the actor's own organisation.
-
-    A contributor organisation adds sessions and notes but does not decide who is on the owner's
-    team (the team decides who reads restricted and team-only material).
-    """
-    return dispute_writable_q(actor) & Q(organisation=actor.organisation)
-
-
 def disputes_visible(*, actor: Actor) -> QuerySet[Dispute]:
     return Dispute.objects.filter(dispute_visible_q(actor))
 
@@ -137,23 +127,6 @@ def dispute_ids_on_team(*, actor: Actor) -> QuerySet:
     return CaseTeamMember.objects.filter(
         user_id=actor.user_id, active=True, dispute__organisation=actor.organisation
     ).values("dispute_id")
-
-
-def actor_can_write(*, actor: Actor, dispute: Dispute) -> bool:
-    return disputes_writable(actor=actor).filter(pk=dispute.pk).exists()
-
-
-def actor_can_manage_team(*, actor: Actor, dispute: Dispute) -> bool:
-    return Dispute.objects.filter(dispute_team_manageable_q(actor), pk=dispute.pk).exists()
-
-
-def actor_may_set_confidentiality(*, actor: Actor, dispute: Dispute) -> bool:
-    """An admin of the owning organisation or the dispute's lead mediator (the service's rule; pages ask it too)."""
-    return dispute.organisation_id == actor.organisation.pk and (
-        actor.is_admin
-        or (actor.user_id is not None and CaseTeamMember.objects.filter(
-            dispute=dispute, user_id=actor.user_id, active=True, role=CaseTeamMember.Role.LEAD_MEDIATOR).exists())
-    )
 
 
 def actor_is_on_team(*, actor: Actor, dispute: Dispute) -> bool:

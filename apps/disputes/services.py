@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries as country_registry
 
-from apps.accounts.actors import Actor
+from apps.accounts.actors import WRITING_ROLES, Actor
 from apps.accounts.models import Membership, Organisation, User
-from apps.common.errors import AccessDenied, ApplicationError
+from apps.common.errors import ApplicationError
 from apps.common.services import audit_record, full_clean_or_raise, model_update_or_raise
 from apps.disputes.models import (
     FORWARD,
@@ -32,29 +32,24 @@ from apps.disputes.models import (
     Stage,
     StageChange,
 )
-from apps.disputes.selectors import actor_can_manage_team, actor_can_write, actor_may_set_confidentiality
+from apps.disputes.policies import (
+    ensure_may_change_stage,
+    ensure_may_manage_team,
+    ensure_may_open_dispute,
+    ensure_may_override_conflict,
+    ensure_may_set_confidentiality,
+    ensure_may_share,
+    ensure_may_write,
+)
 from apps.parties.models import Party, normalise_name
 
 DISPUTE_FIELDS = [
     "title", "summary", "dispute_types", "countries", "process_format", "track", "confidentiality",
     "root_causes", "root_causes_other", "opened_on", "ucdp_conflict_id", "pax_process_id",
 ]
-WRITING_ROLES = (Membership.Role.ADMIN, Membership.Role.MEDIATOR, Membership.Role.CASE_OFFICER)
 PAUSED_STAGES = (Stage.SUSPENDED, Stage.WITHDRAWN)
 # Closing "with an agreement" only makes sense once the process got that far.
 AGREEMENT_STAGES = (Stage.AGREEMENT, Stage.IMPLEMENTATION)
-
-
-def ensure_can_write(*, actor: Actor, dispute: Dispute) -> None:
-    """Every write on a dispute or anything inside it goes through here."""
-    if not actor_can_write(actor=actor, dispute=dispute):
-        raise AccessDenied(_("You may read this dispute but not change it."))
-
-
-def ensure_can_manage_team(*, actor: Actor, dispute: Dispute) -> None:
-    """Team changes: writers of the owning organisation only (not contributor organisations)."""
-    if not actor_can_manage_team(actor=actor, dispute=dispute):
-        raise AccessDenied(_("Only the dispute's own organisation can change its case team."))
 
 
 def ensure_open(dispute: Dispute, *, field: str | None = None) -> None:
@@ -152,8 +147,7 @@ def dispute_open(
     lead_affiliations: list[str] | None = None,
 ) -> Dispute:
     """Open a dispute in the actor's organisation with its reference, first stage, risk and lead mediator."""
-    if not actor.can_write:
-        raise AccessDenied(_("Your role may not open disputes."))
+    ensure_may_open_dispute(actor=actor)
     title = " ".join((title or "").split())
     if not title:
         raise ApplicationError(_("A dispute needs a title."), field="title")
@@ -197,12 +191,9 @@ def _check_confidentiality_change(*, actor: Actor, dispute: Dispute, confidentia
     who in the organisation reads the case. A dispute shared with other organisations cannot be
     restricted (restricted disputes are never shared): revoke the shares first.
     """
+    ensure_may_set_confidentiality(actor=actor, dispute=dispute)
     if confidentiality not in Confidentiality.values:
         raise ApplicationError(_("Unknown confidentiality level."), field="confidentiality")
-    if not actor_may_set_confidentiality(actor=actor, dispute=dispute):
-        raise AccessDenied(
-            _("Only an admin or the lead mediator can change a dispute's confidentiality."), field="confidentiality"
-        )
     if confidentiality == Confidentiality.RESTRICTED and dispute.shares.filter(revoked_at__isnull=True).exists():
         raise ApplicationError(
             _("Revoke the dispute's shares with other organisations before restricting it."), field="confidentiality"
@@ -212,7 +203,7 @@ def _check_confidentiality_change(*, actor: Actor, dispute: Dispute, confidentia
 @transaction.atomic
 def dispute_update(*, actor: Actor, dispute: Dispute, data: dict) -> Dispute:
     """Change the dispute's descriptive fields (DISPUTE_FIELDS; stage and risk have their own services)."""
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     _lock(dispute)
     ensure_not_closed(dispute)
     data = {k: v for k, v in data.items() if k in DISPUTE_FIELDS}
@@ -243,10 +234,10 @@ def dispute_update(*, actor: Actor, dispute: Dispute, data: dict) -> Dispute:
 @transaction.atomic
 def dispute_set_confidentiality(*, actor: Actor, dispute: Dispute, confidentiality: str, reason: str = "") -> Dispute:
     """Restrict a dispute (case team and admins only) or make it standard again; see the rules above."""
-    ensure_can_write(actor=actor, dispute=dispute)
+    # Checked before the no-op test: someone who may not change it is told so, even for today's level.
+    ensure_may_set_confidentiality(actor=actor, dispute=dispute)
     _lock(dispute)
     ensure_not_closed(dispute, field="confidentiality")
-    # Checked before the no-op test: someone who may not change it is told so, even for today's level.
     _check_confidentiality_change(actor=actor, dispute=dispute, confidentiality=confidentiality)
     if confidentiality == dispute.confidentiality:
         return dispute
@@ -301,8 +292,10 @@ def dispute_change_stage(
     Closing needs a closure reason (and takes a closing date, today by default); suspending or
     withdrawing needs a reason. The caller's instance is updated in place and returned.
     """
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_change_stage(actor=actor, dispute=dispute, to_stage=to_stage)
     _lock(dispute)  # two people moving the same dispute at once: the second sees the first's stage
+    # Checked again on the locked row: a dispute suspended meanwhile is the lead's to resume.
+    ensure_may_change_stage(actor=actor, dispute=dispute, to_stage=to_stage)
     reason = (reason or "").strip()
     closure_reason = (closure_reason or "").strip()
     if to_stage not in Stage.values:
@@ -377,7 +370,7 @@ def dispute_change_risk(
     An assessment dated before the latest recorded one is refused: the history stays in date
     order and the current risk is always the newest assessment.
     """
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     _lock(dispute)
     ensure_not_closed(dispute, field="risk")
     if risk not in Risk.values:
@@ -432,7 +425,7 @@ def case_party_add(
     The conflict-of-interest check runs this way round too: a party matching an affiliation a
     team member declared is refused unless an admin records an override with a reason.
     """
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_not_closed(dispute, field="party")
     if party.organisation_id != dispute.organisation_id:
         raise ApplicationError(_("The party must belong to the dispute's organisation."), field="party")
@@ -449,8 +442,7 @@ def case_party_add(
                 % {"people": ", ".join(str(m.user) for m in conflicted), "party": party.name},
                 field="party",
             )
-        if not actor.is_admin:
-            raise AccessDenied(_("Only an admin can override a conflict of interest."), field="override_reason")
+        ensure_may_override_conflict(actor=actor, dispute=dispute)
     case_party = CaseParty(dispute=dispute, party=party, role=role, red_lines=(red_lines or "").strip())
     full_clean_or_raise(case_party, exclude=["dispute", "party"])
     with _unique_or_raise(_("This party is already in the dispute."), field="party"):
@@ -466,7 +458,7 @@ def case_party_add(
 @transaction.atomic
 def case_party_update(*, actor: Actor, case_party: CaseParty, data: dict) -> CaseParty:
     """Change a party's role in the dispute or its red lines."""
-    ensure_can_write(actor=actor, dispute=case_party.dispute)
+    ensure_may_write(actor=actor, dispute=case_party.dispute)
     ensure_not_closed(case_party.dispute)
     data = {k: v for k, v in data.items() if k in ("role", "red_lines")}
     if "red_lines" in data:
@@ -482,7 +474,7 @@ def case_party_update(*, actor: Actor, case_party: CaseParty, data: dict) -> Cas
 def case_party_remove(*, actor: Actor, case_party: CaseParty) -> None:
     """Take a party out of the dispute, with its positions; refused once sessions or proposals name it."""
     dispute = case_party.dispute
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_not_closed(dispute, field="party")
     snapshot = {"party": case_party.party_id, "party_name": case_party.party.name, "role": case_party.role,
                 "red_lines": case_party.red_lines, "positions": case_party.positions.count()}
@@ -503,7 +495,7 @@ def party_position_set(
 ) -> PartyPosition:
     """Record what a party says it wants on an issue (position) and why (interests)."""
     dispute = case_party.dispute
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_not_closed(dispute, field="issue")
     if issue.dispute_id != case_party.dispute_id:
         raise ApplicationError(_("The issue belongs to another dispute."), field="issue")
@@ -539,7 +531,7 @@ def _ensure_unique_issue_title(dispute: Dispute, title: str, *, exclude_pk: int 
 def negotiation_issue_create(
     *, actor: Actor, dispute: Dispute, title: str, description: str = "", order: int | None = None
 ) -> NegotiationIssue:
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_not_closed(dispute, field="title")
     title = " ".join((title or "").split())
     if not title:
@@ -559,7 +551,7 @@ def negotiation_issue_create(
 @transaction.atomic
 def negotiation_issue_update(*, actor: Actor, issue: NegotiationIssue, data: dict) -> NegotiationIssue:
     """Change an agenda item: title, description, order or status (open, agreed, parked)."""
-    ensure_can_write(actor=actor, dispute=issue.dispute)
+    ensure_may_write(actor=actor, dispute=issue.dispute)
     ensure_not_closed(issue.dispute)
     data = {k: v for k, v in data.items() if k in ("title", "description", "order", "status")}
     if "title" in data:
@@ -614,7 +606,7 @@ def team_member_add(
     A declared affiliation that matches a party of the dispute refuses the assignment,
     unless an admin records an override with a reason (kept in the audit trail).
     """
-    ensure_can_manage_team(actor=actor, dispute=dispute)
+    ensure_may_manage_team(actor=actor, dispute=dispute)
     ensure_not_closed(dispute, field="user")
     if role not in CaseTeamMember.Role.values:
         raise ApplicationError(_("Unknown team role."), field="role")
@@ -641,8 +633,7 @@ def team_member_add(
                 % {"parties": ", ".join(p.name for p in conflicts)},
                 field="affiliations",
             )
-        if not actor.is_admin:
-            raise AccessDenied(_("Only an admin can override a conflict of interest."), field="override_reason")
+        ensure_may_override_conflict(actor=actor, dispute=dispute)
     member = CaseTeamMember(
         dispute=dispute, user=user, role=role, starts_on=starts_on or timezone.localdate(),
         affiliations=affiliations, no_conflict_declared=not affiliations,
@@ -666,7 +657,7 @@ def team_member_add(
 def team_member_change_role(*, actor: Actor, member: CaseTeamMember, role: str) -> CaseTeamMember:
     """Change a member's role other than the lead (``team_lead_transfer`` moves the lead)."""
     dispute = member.dispute
-    ensure_can_manage_team(actor=actor, dispute=dispute)
+    ensure_may_manage_team(actor=actor, dispute=dispute)
     ensure_not_closed(dispute, field="role")
     if role not in CaseTeamMember.Role.values:
         raise ApplicationError(_("Unknown team role."), field="role")
@@ -688,7 +679,7 @@ def team_member_change_role(*, actor: Actor, member: CaseTeamMember, role: str) 
 def team_member_remove(*, actor: Actor, member: CaseTeamMember, ends_on: dt.date | None = None) -> CaseTeamMember:
     """End an assignment. The lead stays until the dispute is closed (a suspended dispute resumes with it)."""
     dispute = member.dispute
-    ensure_can_manage_team(actor=actor, dispute=dispute)
+    ensure_may_manage_team(actor=actor, dispute=dispute)
     _lock(dispute)
     if not member.active:
         raise ApplicationError(_("This person has already left the case team."))
@@ -713,7 +704,7 @@ def team_member_remove(*, actor: Actor, member: CaseTeamMember, ends_on: dt.date
 @transaction.atomic
 def team_lead_transfer(*, actor: Actor, dispute: Dispute, to_member: CaseTeamMember) -> CaseTeamMember:
     """Hand the lead to another active team member; the previous lead becomes co-mediator."""
-    ensure_can_manage_team(actor=actor, dispute=dispute)
+    ensure_may_manage_team(actor=actor, dispute=dispute)
     _lock(dispute)
     ensure_not_closed(dispute, field="to_member")
     if to_member.dispute_id != dispute.pk or not to_member.active:
@@ -743,8 +734,7 @@ def team_lead_transfer(*, actor: Actor, dispute: Dispute, to_member: CaseTeamMem
 @transaction.atomic
 def case_share_grant(*, actor: Actor, dispute: Dispute, organisation: Organisation, level: str) -> CaseShare:
     """Share a standard dispute with another organisation (read or contribute), or change the level."""
-    if not actor.is_admin or dispute.organisation_id != actor.organisation.pk:
-        raise AccessDenied(_("Only an admin of the dispute's organisation can share it."))
+    ensure_may_share(actor=actor, dispute=dispute)
     _lock(dispute)
     if organisation.pk == dispute.organisation_id:
         raise ApplicationError(_("A dispute cannot be shared with its own organisation."), field="organisation")
@@ -775,8 +765,7 @@ def case_share_grant(*, actor: Actor, dispute: Dispute, organisation: Organisati
 
 @transaction.atomic
 def case_share_revoke(*, actor: Actor, share: CaseShare) -> CaseShare:
-    if not actor.is_admin or share.dispute.organisation_id != actor.organisation.pk:
-        raise AccessDenied(_("Only an admin of the dispute's organisation can revoke a share."))
+    ensure_may_share(actor=actor, dispute=share.dispute)
     if share.revoked_at is not None:
         raise ApplicationError(_("This share is already revoked."))
     share.revoked_at = timezone.now()

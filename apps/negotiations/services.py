@@ -13,7 +13,8 @@ from apps.accounts.actors import Actor
 from apps.common.errors import ApplicationError
 from apps.common.services import audit_record, full_clean_or_raise
 from apps.disputes.models import CaseParty, Dispute, NegotiationIssue
-from apps.disputes.services import ensure_can_write, ensure_open
+from apps.disputes.policies import ensure_may_write
+from apps.disputes.services import ensure_open
 from apps.negotiations import notify
 from apps.negotiations.models import LIVE_STATUSES, Proposal, ProposalResponse, ProposalStatus
 from apps.sessions.models import MediationSession
@@ -75,7 +76,7 @@ def proposal_table(
     With ``responds_to`` it is a counter-proposal: on the same issue, and its parent is
     superseded unless another party is still considering it.
     """
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_open(dispute, field="dispute")
     if issue.dispute_id != dispute.pk:
         raise ApplicationError(_("The issue belongs to another dispute."), field="issue")
@@ -197,7 +198,7 @@ def proposal_consider(
     *, actor: Actor, proposal: Proposal, case_party: CaseParty, at: dt.datetime | None = None
 ) -> Proposal:
     """A party takes the proposal under consideration (it keeps it alive against counter-proposals)."""
-    ensure_can_write(actor=actor, dispute=proposal.dispute)
+    ensure_may_write(actor=actor, dispute=proposal.dispute)
     ensure_open(proposal.dispute)
     proposal = _lock(proposal)
     _ensure_live(proposal)
@@ -222,7 +223,7 @@ def proposal_accept(
     at: dt.datetime | None = None,
 ) -> Proposal:
     """The proposal is accepted: its issue becomes agreed, and the issue's other live proposals are superseded."""
-    ensure_can_write(actor=actor, dispute=proposal.dispute)
+    ensure_may_write(actor=actor, dispute=proposal.dispute)
     ensure_open(proposal.dispute)
     proposal = _lock(proposal)
     _ensure_live(proposal)
@@ -258,7 +259,7 @@ def proposal_accept(
 def proposal_reject(
     *, actor: Actor, proposal: Proposal, by_party: CaseParty | None = None, at: dt.datetime | None = None
 ) -> Proposal:
-    ensure_can_write(actor=actor, dispute=proposal.dispute)
+    ensure_may_write(actor=actor, dispute=proposal.dispute)
     ensure_open(proposal.dispute)
     proposal = _lock(proposal)
     _ensure_live(proposal)
@@ -277,7 +278,7 @@ def proposal_reject(
 @transaction.atomic
 def proposal_withdraw(*, actor: Actor, proposal: Proposal, reason: str = "") -> Proposal:
     """The party (or the mediator, for a bridging proposal) takes its proposal off the table."""
-    ensure_can_write(actor=actor, dispute=proposal.dispute)
+    ensure_may_write(actor=actor, dispute=proposal.dispute)
     ensure_open(proposal.dispute)
     proposal = _lock(proposal)
     _ensure_live(proposal)
@@ -295,7 +296,7 @@ def proposal_set_deadline(
     *, actor: Actor, proposal: Proposal, response_deadline: dt.datetime | None
 ) -> Proposal:
     """Set, move or clear the response deadline of a live proposal; its reminders follow."""
-    ensure_can_write(actor=actor, dispute=proposal.dispute)
+    ensure_may_write(actor=actor, dispute=proposal.dispute)
     ensure_open(proposal.dispute)
     proposal = _lock(proposal)
     _ensure_live(proposal)
@@ -317,7 +318,7 @@ def proposal_set_deadline(
 @transaction.atomic
 def issue_reopen(*, actor: Actor, issue: NegotiationIssue, reason: str) -> NegotiationIssue:
     """An agreed issue goes back on the table (the accepted proposal stays accepted, as history)."""
-    ensure_can_write(actor=actor, dispute=issue.dispute)
+    ensure_may_write(actor=actor, dispute=issue.dispute)
     ensure_open(issue.dispute)
     if not (reason or "").strip():
         raise ApplicationError(_("Say why the issue is reopened."), field="reason")

@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.actors import Actor
-from apps.common.errors import AccessDenied, ApplicationError
+from apps.accounts.policies import ensure_may_write_parties
+from apps.common.errors import ApplicationError
 from apps.common.services import audit_record, full_clean_or_raise, model_update_or_raise
 from apps.parties.models import Party, Representative, normalise_name, validate_country_code, validate_language_code
 
@@ -17,8 +18,7 @@ REPRESENTATIVE_FIELDS = ["name", "title", "email", "phone", "languages", "time_z
 
 def _ensure_party_writer(actor: Actor, organisation_id: int) -> None:
     """Parties belong to one organisation: its writing members (and write-scoped keys) change them."""
-    if not actor.can_write or actor.organisation.pk != organisation_id:
-        raise AccessDenied(_("You may not change this organisation's parties."))
+    ensure_may_write_parties(actor=actor, organisation_id=organisation_id)
 
 
 def _clean_name(value: str | None, *, message: str) -> str:

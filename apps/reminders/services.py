@@ -36,7 +36,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.common.errors import AccessDenied, ApplicationError
+from apps.accounts.policies import ensure_may_administer
+from apps.common.errors import ApplicationError
 from apps.common.services import audit_record, model_update
 from apps.reminders.models import (
     EmailDelivery,
@@ -239,8 +240,7 @@ RULE_FIELDS = [
 @transaction.atomic
 def reminder_rules_update(*, actor: Actor, data: Mapping[str, Any]) -> ReminderRules:
     """Only an organisation admin sets the rules; they apply to reminders scheduled from now on."""
-    if not actor.is_admin:
-        raise AccessDenied(_("Only an organisation admin can change the reminder rules."))
+    ensure_may_administer(actor=actor, organisation_id=actor.organisation.pk, what=_("the reminder rules"))
     rules, _created = ReminderRules.objects.select_for_update().get_or_create(organisation=actor.organisation)
     rules, before, after = model_update(instance=rules, fields=RULE_FIELDS, data=dict(data))
     if before:

@@ -386,6 +386,11 @@ class SessionNote(TimeStampedModel):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
     author_label = models.CharField(_("author"), max_length=200, blank=True)
+    # The author's organisation when the note was written (a contributor organisation writes in the
+    # owner's dispute): the page says whose organisation a note comes from.
+    author_organisation_label = models.CharField(_("author's organisation"), max_length=200, blank=True)
+    # Who wrote the latest version, with the organisation ("Name (Organisation)"); empty until edited.
+    edited_by_label = models.CharField(_("last edited by"), max_length=400, blank=True)
     text = models.TextField(_("text"))
     visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices)
     # Whose words these are: the party whose consent a disclosure of a team-only note needs.
@@ -444,6 +449,10 @@ class SessionNoteVersion(models.Model):
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     written_by_label = models.CharField(_("written by"), max_length=200, blank=True)
+    written_by_organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("written by (organisation)"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
     written_at = models.DateTimeField(_("written at"))
 
     objects = SessionNoteVersionQuerySet.as_manager()

@@ -1,7 +1,7 @@
 """Writes to the mediation record: sessions, attendance, notes, consent, disclosures, shuttle rounds, action items.
 
 Every function is atomic, takes the acting ``Actor`` first, checks that the actor may write
-the dispute (``ensure_can_write``), checks the rules of DESIGN.md §2, writes one audit event
+the dispute (``ensure_may_write``, apps/disputes/policies.py), checks the rules of DESIGN.md §2, writes one audit event
 (never with note text in it) and moves reminders and webhook rows through ``notify`` in the
 same transaction.
 """
@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.actors import Actor
 from apps.accounts.models import User
-from apps.common.errors import AccessDenied, ApplicationError, ConflictError
+from apps.common.errors import ApplicationError, ConflictError
 from apps.common.services import audit_record, full_clean_or_raise, model_update_or_raise
 from apps.disputes.models import CaseParty, CaseTeamMember, Dispute, NegotiationIssue
-from apps.disputes.selectors import dispute_ids_on_team
-from apps.disputes.services import ensure_can_write, ensure_open
+from apps.disputes.policies import ensure_may_write
+from apps.disputes.services import ensure_open
 from apps.parties.models import Representative
 from apps.sessions import notify
 from apps.sessions.models import (
@@ -47,6 +47,13 @@ from apps.sessions.models import (
     ShuttleRound,
     ShuttleRoundParty,
     Visibility,
+)
+from apps.sessions.policies import (
+    actor_may_handle_team_notes,
+    check_source_party,
+    default_note_visibility,
+    ensure_may_edit_note_text,
+    ensure_may_handle_team_notes,
 )
 
 Status = MediationSession.Status
@@ -99,15 +106,6 @@ def _not_in_future(value: dt.datetime, *, field: str) -> dt.datetime:
     if value > timezone.now() + dt.timedelta(minutes=1):
         raise ApplicationError(_("This cannot be in the future."), field=field)
     return value
-
-
-def _on_team(actor: Actor, dispute_id: int) -> bool:
-    return Dispute.objects.filter(pk=dispute_id, pk__in=dispute_ids_on_team(actor=actor)).exists()
-
-
-def _ensure_on_team(actor: Actor, dispute_id: int) -> None:
-    if not _on_team(actor, dispute_id):
-        raise AccessDenied(_("Only the case team may handle team-only notes."))
 
 
 def _case_parties(dispute: Dispute, parties: Iterable[CaseParty] | None, *, field: str = "parties") -> list[CaseParty]:
@@ -253,7 +251,7 @@ def _session_create(
     outcomes: str = "",
     party_replied: bool = False,
 ) -> MediationSession:
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
     if kind not in SessionKind.values:
         raise ApplicationError(_("Unknown kind of session."), field="kind")
@@ -372,7 +370,7 @@ def session_record_held(
 @transaction.atomic
 def session_update(*, actor: Actor, session: MediationSession, data: dict[str, Any]) -> MediationSession:
     """Title, venue, link, round, summary, outcomes and inclusion figures. Times and status have their own services."""
-    ensure_can_write(actor=actor, dispute=session.dispute)
+    ensure_may_write(actor=actor, dispute=session.dispute)
     ensure_open(session.dispute)
     unknown = set(data) - set(SESSION_FIELDS)
     if unknown:
@@ -406,7 +404,7 @@ def session_set_attendance(
     team_members: Sequence[User] | None = None,
 ) -> MediationSession:
     """Replace who takes (or took) part; the kind's rules (a caucus has one party, ...) are checked again."""
-    ensure_can_write(actor=actor, dispute=session.dispute)
+    ensure_may_write(actor=actor, dispute=session.dispute)
     ensure_open(session.dispute)
     session = _lock(session)
     if session.status == Status.CANCELLED:
@@ -438,7 +436,7 @@ def session_set_attendance(
 def session_set_agenda(
     *, actor: Actor, session: MediationSession, issues: Sequence[NegotiationIssue]
 ) -> MediationSession:
-    ensure_can_write(actor=actor, dispute=session.dispute)
+    ensure_may_write(actor=actor, dispute=session.dispute)
     ensure_open(session.dispute)
     session = _lock(session)
     issues = _issues(session.dispute, issues)
@@ -466,7 +464,7 @@ def session_reschedule(
 
     Held sessions keep their times, cancelled ones stay cancelled.
     """
-    ensure_can_write(actor=actor, dispute=session.dispute)
+    ensure_may_write(actor=actor, dispute=session.dispute)
     ensure_open(session.dispute)
     session = _lock(session)
     if session.status not in (Status.PLANNED, Status.POSTPONED):
@@ -493,7 +491,7 @@ def session_reschedule(
 
 def _set_off(actor: Actor, session: MediationSession, status: str, reason: str, action: str) -> MediationSession:
     # Postponing and cancelling stay possible on a suspended or closed dispute: that is when they happen.
-    ensure_can_write(actor=actor, dispute=session.dispute)
+    ensure_may_write(actor=actor, dispute=session.dispute)
     session = _lock(session)
     allowed = (Status.PLANNED,) if status == Status.POSTPONED else (Status.PLANNED, Status.POSTPONED)
     if session.status not in allowed:
@@ -540,7 +538,7 @@ def session_mark_held(
     For a shuttle visit, ``party_replied`` says whether the party gave its answer there
     (otherwise it still owes one, and a follow-up reminder is set).
     """
-    ensure_can_write(actor=actor, dispute=session.dispute)
+    ensure_may_write(actor=actor, dispute=session.dispute)
     ensure_open(session.dispute)
     session = _lock(session)
     if session.status != Status.PLANNED:
@@ -589,7 +587,7 @@ def shuttle_round_open(
     opened_at: dt.datetime | None = None,
 ) -> ShuttleRound:
     """Open a round carrying one issue or one proposal between two or more parties who do not meet."""
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
     if (subject_issue is None) == (subject_proposal is None):
         raise ApplicationError(_("A shuttle round carries either an issue or a proposal."), field="subject")
@@ -679,7 +677,7 @@ def shuttle_reply_record(
     *, actor: Actor, visit: MediationSession, replied_at: dt.datetime | None = None
 ) -> MediationSession:
     """The visited party gave its answer after the visit (by phone, by letter, through an envoy)."""
-    ensure_can_write(actor=actor, dispute=visit.dispute)
+    ensure_may_write(actor=actor, dispute=visit.dispute)
     ensure_open(visit.dispute)
     visit = _lock(visit)
     if visit.kind != SessionKind.SHUTTLE_VISIT or visit.status != Status.HELD:
@@ -701,7 +699,7 @@ def shuttle_reply_record(
 
 
 def _round_close(actor: Actor, shuttle_round: ShuttleRound, status: str, reason: str, action: str) -> ShuttleRound:
-    ensure_can_write(actor=actor, dispute=shuttle_round.dispute)
+    ensure_may_write(actor=actor, dispute=shuttle_round.dispute)
     shuttle_round = ShuttleRound.objects.select_for_update().select_related("dispute").get(pk=shuttle_round.pk)
     if shuttle_round.status != ShuttleRound.Status.OPEN:
         raise ApplicationError(
@@ -754,6 +752,11 @@ def _note_parties(dispute: Dispute, visibility: str, parties: Iterable[CaseParty
     return parties
 
 
+def _writer_labels(actor: Actor) -> tuple[str, str]:
+    """(who, which organisation) as the note records them: the page says "edited by who (organisation)"."""
+    return actor.label[:200], actor.organisation.name[:200]
+
+
 @transaction.atomic
 def session_note_add(
     *,
@@ -764,13 +767,21 @@ def session_note_add(
     source_party: CaseParty | None = None,
     parties: Sequence[CaseParty] | None = None,
 ) -> SessionNote:
-    """Write a note. In a caucus or a shuttle visit it is team-only unless said otherwise, and its
-    source party is the one party present; elsewhere it defaults to shared.
+    """Write a note (policies: apps/sessions/policies.py).
+
+    In a caucus or a shuttle visit it is team-only unless said otherwise when the writer is on the
+    case team, shared otherwise (a contributor's or a key's note stays readable to its writer); its
+    source party is the one party present. Elsewhere it defaults to shared.
     """
     # Re-read: the caller's instance may predate a cancellation.
-    session = MediationSession.objects.select_related("dispute").get(pk=session.pk)
+    session = MediationSession.objects.select_related("dispute__organisation").get(pk=session.pk)
     dispute = session.dispute
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
+    if visibility is None:
+        visibility = default_note_visibility(
+            session=session, may_handle_team_notes=actor_may_handle_team_notes(actor=actor, dispute=dispute))
+    if visibility == Visibility.TEAM:
+        ensure_may_handle_team_notes(actor=actor, dispute=dispute)
     ensure_open(dispute)
     if session.status == Status.CANCELLED:
         raise ApplicationError(_("The session was cancelled; write the note in another session."), field="session")
@@ -778,23 +789,25 @@ def session_note_add(
     if not text:
         raise ApplicationError(_("The note is empty."), field="text")
     private = session.kind in PRIVATE_KINDS
-    if visibility is None:
-        visibility = Visibility.TEAM if private else Visibility.SHARED
     if visibility not in Visibility.values:
         raise ApplicationError(_("Unknown visibility."), field="visibility")
     if source_party is None and private:
         source_party = CaseParty.objects.filter(pk__in=session.session_parties.values("case_party_id")).first()
     if source_party is not None:
         _case_parties(dispute, [source_party], field="source_party")
+        check_source_party(session=session, source_party=source_party)
     parties = _note_parties(dispute, visibility, parties)
     now = timezone.now()
-    note = SessionNote(session=session, dispute=dispute, author=actor.user, author_label=actor.label[:200],
+    who, organisation_label = _writer_labels(actor)
+    note = SessionNote(session=session, dispute=dispute, author=actor.user, author_label=who,
+                       author_organisation_label=organisation_label,
                        text=text, visibility=visibility, source_party=source_party, version=1)
     full_clean_or_raise(note)
     note.save()
     SessionNoteParty.objects.bulk_create([SessionNoteParty(note=note, case_party=cp) for cp in parties])
     SessionNoteVersion.objects.create(note=note, version=1, text=text, visibility=visibility, written_by=actor.user,
-                                      written_by_label=actor.label[:200], written_at=now)
+                                      written_by_label=who, written_by_organisation=actor.organisation,
+                                      written_at=now)
     audit_record(actor=actor, action="sessions.note.created", target=note, organisation=dispute.organisation,
                  after={"session": session.pk, "visibility": visibility,
                         "source_party": source_party.pk if source_party else None,
@@ -819,11 +832,16 @@ def session_note_edit(
     what may be told is done with the source party's consent and a disclosure, never by an edit.
     """
     dispute = note.dispute
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
+    note = SessionNote.objects.select_for_update().select_related("dispute", "session").get(pk=note.pk)
+    if note.visibility == Visibility.TEAM or visibility == Visibility.TEAM:
+        ensure_may_handle_team_notes(actor=actor, dispute=dispute)
+    new_text = note.text if text is None else (text or "").strip()
+    new_source = note.source_party if source_party is _UNSET else source_party
+    new_source_id = new_source.pk if new_source is not None else None
+    if new_text != note.text or new_source_id != note.source_party_id:
+        ensure_may_edit_note_text(actor=actor, note=note)
     ensure_open(dispute)
-    note = SessionNote.objects.select_for_update().get(pk=note.pk)
-    if note.visibility == Visibility.TEAM:
-        _ensure_on_team(actor, dispute.pk)
     if note.version != based_on_version:
         last = note.versions.order_by("-version").first()
         raise ConflictError(
@@ -834,7 +852,6 @@ def session_note_edit(
                "when": last.written_at.strftime("%Y-%m-%d %H:%M UTC") if last else "?"},
             field="based_on_version",
         )
-    new_text = note.text if text is None else (text or "").strip()
     if not new_text:
         raise ApplicationError(_("The note is empty."), field="text")
     new_visibility = note.visibility if visibility is None else visibility
@@ -855,26 +872,28 @@ def session_note_edit(
         raise ApplicationError(
             _("Parties can only be taken off the list of who may be told, not added."), field="parties"
         )
-    new_source = note.source_party if source_party is _UNSET else source_party
-    if new_source is not None:
-        _case_parties(dispute, [new_source], field="source_party")
+    if new_source_id != note.source_party_id:
+        if new_source is not None:
+            _case_parties(dispute, [new_source], field="source_party")
+        check_source_party(session=note.session, source_party=new_source, note=note)
     changed_parties = {cp.pk for cp in parties} != {cp.pk for cp in current_parties}
-    new_source_id = new_source.pk if new_source is not None else None
     if (new_text, new_visibility, new_source_id) == (note.text, note.visibility, note.source_party_id) \
             and not changed_parties:
         return note
     before = {"version": note.version, "visibility": note.visibility, "source_party": note.source_party_id,
               "parties": sorted(cp.pk for cp in current_parties)}
+    who, organisation_label = _writer_labels(actor)
     note.text, note.visibility, note.source_party = new_text, new_visibility, new_source
     note.version += 1
+    note.edited_by_label = f"{who} ({organisation_label})"[:400]
     full_clean_or_raise(note)
-    note.save(update_fields=["text", "visibility", "source_party", "version", "updated_at"])
+    note.save(update_fields=["text", "visibility", "source_party", "version", "edited_by_label", "updated_at"])
     if changed_parties:
         note.note_parties.all().delete()
         SessionNoteParty.objects.bulk_create([SessionNoteParty(note=note, case_party=cp) for cp in parties])
     SessionNoteVersion.objects.create(note=note, version=note.version, text=new_text, visibility=new_visibility,
-                                      written_by=actor.user, written_by_label=actor.label[:200],
-                                      written_at=timezone.now())
+                                      written_by=actor.user, written_by_label=who,
+                                      written_by_organisation=actor.organisation, written_at=timezone.now())
     audit_record(actor=actor, action="sessions.note.edited", target=note, organisation=dispute.organisation,
                  before=before,
                  after={"version": note.version, "visibility": new_visibility, "source_party": new_source_id,
@@ -899,9 +918,9 @@ def disclosure_consent_record(
 ) -> DisclosureConsent:
     """The source party allows a team-only note of theirs to be passed on (to ``parties``, or to any party)."""
     dispute = note.dispute
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
-    _ensure_on_team(actor, dispute.pk)
+    ensure_may_handle_team_notes(actor=actor, dispute=dispute, field="note")
     if note.visibility != Visibility.TEAM:
         raise ApplicationError(_("Only a team-only note needs consent to be passed on."), field="note")
     if note.source_party_id is None:
@@ -945,8 +964,8 @@ def disclosure_consent_record(
 @transaction.atomic
 def disclosure_consent_withdraw(*, actor: Actor, consent: DisclosureConsent) -> DisclosureConsent:
     """The party takes its consent back: nothing more may be passed on under it (the ledger keeps what was)."""
-    ensure_can_write(actor=actor, dispute=consent.dispute)
-    _ensure_on_team(actor, consent.dispute_id)
+    ensure_may_write(actor=actor, dispute=consent.dispute)
+    ensure_may_handle_team_notes(actor=actor, dispute=consent.dispute_id, field="consent")
     consent = DisclosureConsent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at is not None:
         raise ApplicationError(_("This consent was already withdrawn."))
@@ -980,7 +999,7 @@ def disclosure_record(
         raise ApplicationError(_("A disclosure passes on either a note or a proposal."), field="note")
     item = note if note is not None else proposal
     dispute = item.dispute
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
     if not isinstance(to_party, CaseParty) or to_party.dispute_id != dispute.pk:
         raise ApplicationError(_("%(party)s is not a party to this dispute.") % {"party": to_party},
@@ -1005,7 +1024,7 @@ def disclosure_record(
             raise ApplicationError(_("The note came from this party: there is nothing to tell them."),
                                    field="to_party")
         if visibility == Visibility.TEAM:
-            _ensure_on_team(actor, dispute.pk)
+            ensure_may_handle_team_notes(actor=actor, dispute=dispute, field="note")
             _check_consent(note, to_party, consent)
         elif consent is not None:
             raise ApplicationError(_("Only a team-only note is passed on under consent."), field="consent")
@@ -1089,7 +1108,7 @@ def action_item_create(
 ) -> ActionItem:
     session = MediationSession.objects.select_related("dispute").get(pk=session.pk)
     dispute = session.dispute
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
     if session.status == Status.CANCELLED:
         raise ApplicationError(_("The session was cancelled."), field="session")
@@ -1120,7 +1139,7 @@ def action_item_update(
     owner_party: CaseParty | None = _UNSET,
 ) -> ActionItem:
     dispute = item.dispute
-    ensure_can_write(actor=actor, dispute=dispute)
+    ensure_may_write(actor=actor, dispute=dispute)
     ensure_open(dispute)
     item = ActionItem.objects.select_for_update().get(pk=item.pk)
     data: dict[str, Any] = {}
@@ -1149,7 +1168,7 @@ def action_item_update(
 @transaction.atomic
 def action_item_complete(*, actor: Actor, item: ActionItem, done_at: dt.datetime | None = None) -> ActionItem:
     # Allowed on a suspended or closed dispute: follow-ups get done after the fact.
-    ensure_can_write(actor=actor, dispute=item.dispute)
+    ensure_may_write(actor=actor, dispute=item.dispute)
     item = ActionItem.objects.select_for_update().select_related("dispute").get(pk=item.pk)
     if item.done_at is not None:
         raise ApplicationError(_("This action item is already done."))
@@ -1165,7 +1184,7 @@ def action_item_complete(*, actor: Actor, item: ActionItem, done_at: dt.datetime
 
 @transaction.atomic
 def action_item_reopen(*, actor: Actor, item: ActionItem) -> ActionItem:
-    ensure_can_write(actor=actor, dispute=item.dispute)
+    ensure_may_write(actor=actor, dispute=item.dispute)
     ensure_open(item.dispute)
     item = ActionItem.objects.select_for_update().select_related("dispute").get(pk=item.pk)
     if item.done_at is None:

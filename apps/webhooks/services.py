@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.actors import Actor
 from apps.accounts.models import Organisation
-from apps.common.errors import AccessDenied, ApplicationError
+from apps.accounts.policies import ensure_may_administer
+from apps.common.errors import ApplicationError
 from apps.common.services import audit_record, model_update
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from apps.webhooks.transport import UnsafeURL, generate_secret, resolve_safely, send, sign
@@ -92,9 +93,8 @@ def webhook_emit(*, organisation: Organisation, event: str, payload: dict[str, A
 # --- endpoints (admins only) ------------------------------------------------------------------
 
 
-def _require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise AccessDenied(_("Only an admin of the organisation may manage webhooks."))
+def _require_admin(actor: Actor, organisation_id: int | None = None) -> None:
+    ensure_may_administer(actor=actor, organisation_id=organisation_id or actor.organisation.pk, what=_("webhooks"))
 
 
 def _clean_url(url: str) -> str:
@@ -141,9 +141,7 @@ def webhook_endpoint_create(
 
 @transaction.atomic
 def webhook_endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, data: dict[str, Any]) -> WebhookEndpoint:
-    _require_admin(actor)
-    if endpoint.organisation_id != actor.organisation.pk:
-        raise AccessDenied(_("Only an admin of the organisation may manage webhooks."))
+    _require_admin(actor, endpoint.organisation_id)
     data = dict(data)
     if "url" in data:
         data["url"] = _clean_url(data["url"])
@@ -159,9 +157,7 @@ def webhook_endpoint_update(*, actor: Actor, endpoint: WebhookEndpoint, data: di
 
 @transaction.atomic
 def webhook_endpoint_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
-    _require_admin(actor)
-    if endpoint.organisation_id != actor.organisation.pk:
-        raise AccessDenied(_("Only an admin of the organisation may manage webhooks."))
+    _require_admin(actor, endpoint.organisation_id)
     audit_record(
         actor=actor, action="webhooks.endpoint.deleted", target=endpoint,
         before={"url": endpoint.url, "events": endpoint.events},

@@ -186,12 +186,21 @@ def write_org(p: str) -> int:
 
 
 def write_team(p: str) -> int:
-    """The case team: writers of the owning organisation (never a contributor organisation)."""
+    """The case team (DESIGN.md §3b): the owning organisation's admins and the lead mediator; never a key,
+    a contributor organisation or another team member."""
     if _unauth(p):
         return 401
-    if p in ("admin", "lead", "co", "write_key"):
+    if p in ("admin", "lead"):
         return 200
     return 404 if p == "other_org_admin" else 403
+
+
+def edit_note_text(p: str) -> int:
+    """A note's text: its author (here the lead) or the lead; other writers are refused with the reason."""
+    status = write_dispute(p)
+    if p == "lead":
+        return 200
+    return 403 if status == 200 else status
 
 
 def write_share(p: str) -> int:
@@ -211,6 +220,13 @@ def write_team_note(p: str) -> int:
     if p in TEAM:
         return 200
     return 403 if p in ("analyst", "read_key") else 404
+
+
+def edit_team_note_text(p: str) -> int:
+    status = write_team_note(p)
+    if p == "lead":
+        return 200
+    return 403 if status == 200 else status
 
 
 def write_notification(p: str) -> int:
@@ -275,7 +291,7 @@ def _writes(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str], Ca
         ("post", "/api/v1/positions/", {"case_party": w.a.pk, "issue": w.issue.pk, "position": "River"}, {},
          _created(write_dispute)),
         ("patch", f"/api/v1/sessions/{w.joint.pk}/", {"summary": "Changed"}, {}, write_dispute),
-        ("patch", f"/api/v1/notes/{w.shared_note.pk}/", {"text": "Changed"}, star, write_dispute),
+        ("patch", f"/api/v1/notes/{w.shared_note.pk}/", {"text": "Changed"}, star, edit_note_text),
         ("post", f"/api/v1/action-items/{w.item.pk}/complete/", {}, {}, write_dispute),
         ("post", f"/api/v1/proposals/{w.proposal.pk}/consider/", {"case_party": w.b.pk}, {}, write_dispute),
         ("patch", f"/api/v1/agreements/{w.agreement.pk}/", {"summary": "Changed"}, {}, write_dispute),
@@ -286,7 +302,7 @@ def _writes(w: World) -> list[tuple[str, str, dict[str, Any], dict[str, str], Ca
         ("patch", f"/api/v1/representatives/{w.rep.pk}/", {"title": "Envoy"}, {}, write_org),
         ("patch", f"/api/v1/team-members/{co_member.pk}/", {"role": "adviser"}, {}, write_team),
         ("delete", f"/api/v1/shares/{d.shares.first().pk}/", {}, {}, write_share),
-        ("patch", f"/api/v1/notes/{w.team_note.pk}/", {"text": "Changed"}, star, write_team_note),
+        ("patch", f"/api/v1/notes/{w.team_note.pk}/", {"text": "Changed"}, star, edit_team_note_text),
         ("post", f"/api/v1/notifications/{w.notification.pk}/read/", {}, {}, write_notification),
         ("post", f"/api/v1/issues/{agreed.pk}/reopen/", {"reason": "New survey"}, {}, write_dispute),
         ("post", f"/api/v1/proposals/{w.counter.pk}/counter/", {"text": "Halfway", "tabled_by": w.a.pk}, {},

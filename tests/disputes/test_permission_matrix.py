@@ -92,9 +92,10 @@ WRITABLE: dict[str, set[str]] = {
 }
 OWN_ORG_ROLES = {"admin", "lead_mediator", "co_mediator", "mediator_off_team", "case_officer_off_team", "analyst",
                  "partner_member", "api_key_read", "api_key_write"}
-# The case team is the owning organisation's business: contributor organisations write content only.
-TEAM_MANAGEABLE = {role: keys & (ALPHA_DISPUTES if role in OWN_ORG_ROLES else {"beta"})
-                   for role, keys in WRITABLE.items()}
+# The case team (DESIGN.md §3b): the owning organisation's admins and the dispute's lead mediator only;
+# never API keys, contributor organisations or other team members (issue #14).
+TEAM_MANAGEABLE = {role: set() for role in WRITABLE} | {
+    "admin": ALPHA_DISPUTES, "lead_mediator": {"std", "res"}, "other_org_admin": {"beta"}}
 # Sharing: an admin of the owning organisation, never for a restricted dispute.
 SHARE_OK = {"admin": {"std", "plain"}, "other_org_admin": {"beta"}}
 SHARE_REFUSED_AS_RESTRICTED = {"admin": {"res"}}

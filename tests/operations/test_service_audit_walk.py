@@ -78,8 +78,6 @@ DOES_NOT_WRITE = {
     "common.model_update_or_raise": "building block: the calling service audits the change it returns",
     "common.full_clean_or_raise": "validation only",
     # Access checks and rules: read-only.
-    "disputes.ensure_can_write": "access check",
-    "disputes.ensure_can_manage_team": "access check",
     "disputes.ensure_open": "state check",
     "disputes.ensure_not_closed": "state check",
     "disputes.allowed_transitions": "pure: the stage workflow",

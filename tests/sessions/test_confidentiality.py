@@ -40,7 +40,7 @@ def rec(w):
                                          starts_at=w.past + dt.timedelta(hours=3),
                                          ends_at=w.past + dt.timedelta(hours=5), time_zone="UTC", parties=[w.a, w.b])
     team_caucus = services.session_note_add(actor=w.lead, session=caucus, text=f"{TEAM_WORDS}-1 A's bottom line")
-    services.session_note_edit(actor=w.co, note=team_caucus, based_on_version=1,
+    services.session_note_edit(actor=w.lead, note=team_caucus, based_on_version=1,
                                text=f"{TEAM_WORDS}-1 A's bottom line, revised")
     consent = services.disclosure_consent_record(actor=w.lead, note=team_caucus, method=ConsentMethod.IN_SESSION,
                                                  given_at=w.past + dt.timedelta(minutes=50), given_by_name="A's envoy")

@@ -83,27 +83,28 @@ def test_a_parties_note_names_its_parties(w, joint):
 
 
 def test_an_edit_keeps_every_previous_version_with_who_and_when(w, caucus_a):
-    note = services.session_note_add(actor=w.lead, session=caucus_a, text="First draft")
-    services.session_note_edit(actor=w.co, note=note, based_on_version=1, text="Second draft")
+    # The co-mediator writes, the lead corrects (only the author or the lead edit a note's text).
+    note = services.session_note_add(actor=w.co, session=caucus_a, text="First draft")
+    services.session_note_edit(actor=w.lead, note=note, based_on_version=1, text="Second draft")
     note.refresh_from_db()
     assert (note.text, note.version) == ("Second draft", 2)
     versions = list(note.versions.order_by("version"))
-    assert [(v.version, v.text, v.written_by) for v in versions] == [
-        (1, "First draft", w.lead.user), (2, "Second draft", w.co.user)
+    assert [(v.version, v.text, v.written_by, v.written_by_organisation) for v in versions] == [
+        (1, "First draft", w.co.user, w.co.organisation), (2, "Second draft", w.lead.user, w.lead.organisation)
     ]
     assert versions[0].written_at <= versions[1].written_at
 
 
 def test_an_edit_from_a_stale_version_is_refused_and_nothing_is_overwritten(w, caucus_a):
-    note = services.session_note_add(actor=w.lead, session=caucus_a, text="Original")
-    services.session_note_edit(actor=w.co, note=note, based_on_version=1, text="Co-mediator's edit")
+    note = services.session_note_add(actor=w.co, session=caucus_a, text="Original")
+    services.session_note_edit(actor=w.lead, note=note, based_on_version=1, text="Lead's edit")
     before = _counts()
     with pytest.raises(ConflictError) as exc:
-        services.session_note_edit(actor=w.lead, note=note, based_on_version=1, text="Lead's edit from v1")
+        services.session_note_edit(actor=w.co, note=note, based_on_version=1, text="Co-mediator's edit from v1")
     assert exc.value.code == "conflict"
     assert "version 2" in str(exc.value.message)
     assert _counts() == before
-    assert SessionNote.objects.get(pk=note.pk).text == "Co-mediator's edit"
+    assert SessionNote.objects.get(pk=note.pk).text == "Lead's edit"
 
 
 def test_visibility_may_narrow_but_never_widen(w, joint):

@@ -42,7 +42,8 @@ from apps.agreements.selectors import (
 from apps.dashboard.forms import ChoiceField
 from apps.dashboard.views._common import forbidden
 from apps.dashboard.views._mediation import DateInput, call_service, model_choices, pick_one, respond
-from apps.disputes.selectors import actor_can_write, case_party_list, dispute_get
+from apps.disputes.policies import actor_may_write
+from apps.disputes.selectors import case_party_list, dispute_get
 
 TEMPLATE = "agreements/agreement_detail.html"
 LEVELS = list(ImplementationLevel)
@@ -230,7 +231,7 @@ def _page(request: HttpRequest, agreement_id: int, bound: dict[str, Any] | None 
     provisions = agreement.provisions_loaded
     periods, matrix = implementation_matrix(provisions, list(assessment_list(actor=actor, agreement_id=agreement.pk)))
     rollup = implementation_rollup(actor=actor, by="category", agreement_id=agreement.pk)
-    can_write = actor_can_write(actor=actor, dispute=agreement.dispute)
+    can_write = actor_may_write(actor=actor, dispute=agreement.dispute)
     ctx: dict[str, Any] = {
         "agreement": agreement, "dispute": agreement.dispute, "can_write": can_write, "diff": diff,
         "numbers": numbers, "periods": periods, "matrix": matrix, "levels": LEVELS,
@@ -272,7 +273,7 @@ def agreement_create(request: HttpRequest, pk: int) -> HttpResponse:
     dispute = dispute_get(actor=request.actor, dispute_id=pk)
     if dispute is None:
         raise Http404
-    if not actor_can_write(actor=request.actor, dispute=dispute):
+    if not actor_may_write(actor=request.actor, dispute=dispute):
         return forbidden(request)
     form = AgreementCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -23,9 +23,8 @@ from apps.dashboard.views._common import csv_response, forbidden, is_htmx
 from apps.dashboard.workspace import SectionContext, load_sections
 from apps.disputes import services
 from apps.disputes.models import Dispute, Stage
+from apps.disputes.policies import actor_may_set_confidentiality, actor_may_write, stages_actor_may_choose
 from apps.disputes.selectors import (
-    actor_can_write,
-    actor_may_set_confidentiality,
     case_party_list,
     case_share_list,
     dispute_detail,
@@ -89,9 +88,10 @@ def _get_dispute(request: HttpRequest, pk: int) -> Dispute:
 def _workspace_context(request: HttpRequest, dispute: Dispute, *, bound: dict[str, Any] | None = None,
                        only: str | None = None) -> dict[str, Any]:
     actor = request.actor
-    can_write = actor_can_write(actor=actor, dispute=dispute)
+    can_write = actor_may_write(actor=actor, dispute=dispute)
     ctx = SectionContext(actor=actor, dispute=dispute, can_write=can_write, bound=bound or {})
-    allowed = services.allowed_transitions(dispute) if can_write else []
+    allowed = stages_actor_may_choose(actor=actor, dispute=dispute, stages=services.allowed_transitions(dispute),
+                                      team=dispute.leads_loaded) if can_write else []
     bound = bound or {}
     return {
         "dispute": dispute,
@@ -314,7 +314,7 @@ def _edit_page(request: HttpRequest, dispute: Dispute, *, form: Any = None, conf
 @member_required
 def dispute_edit(request: HttpRequest, pk: int) -> HttpResponse:
     dispute = _get_dispute(request, pk)
-    if not actor_can_write(actor=request.actor, dispute=dispute):
+    if not actor_may_write(actor=request.actor, dispute=dispute):
         return forbidden(request)
     form = None
     if request.method == "POST":

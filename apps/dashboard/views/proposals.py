@@ -23,7 +23,8 @@ from apps.accounts.decorators import member_required
 from apps.dashboard.forms import ChoiceField
 from apps.dashboard.views._mediation import call_service, model_choices, pick, pick_one, respond
 from apps.disputes.models import Dispute, NegotiationIssue
-from apps.disputes.selectors import actor_can_write, case_party_list, dispute_get
+from apps.disputes.policies import actor_may_write
+from apps.disputes.selectors import case_party_list, dispute_get
 from apps.negotiations import services
 from apps.negotiations.models import Proposal, ProposalResponse
 from apps.negotiations.selectors import ProposalNode, issue_current_texts, proposal_get, proposal_list
@@ -111,7 +112,7 @@ def _page(request: HttpRequest, dispute: Dispute, bound: dict[str, Any] | None =
                                    to_attr="responses_loaded"))
         .order_by("tabled_at", "id")
     )
-    can_write = actor_can_write(actor=actor, dispute=dispute)
+    can_write = actor_may_write(actor=actor, dispute=dispute)
     trees = _trees(rows)
     ctx: dict[str, Any] = {
         "dispute": dispute, "can_write": can_write,

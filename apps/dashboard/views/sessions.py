@@ -36,8 +36,8 @@ from apps.dashboard.views._mediation import (
     respond,
 )
 from apps.disputes.models import Dispute
+from apps.disputes.policies import actor_is_lead, actor_may_write
 from apps.disputes.selectors import (
-    actor_can_write,
     case_party_list,
     dispute_get,
     representative_list,
@@ -52,6 +52,7 @@ from apps.sessions.models import (
     SessionKind,
     Visibility,
 )
+from apps.sessions.policies import actor_may_edit_note_text, actor_may_handle_team_notes, default_note_visibility
 from apps.sessions.selectors import (
     disclosure_consent_list,
     has_team_access,
@@ -118,8 +119,10 @@ class NoteForm(UniqueIds, forms.Form):
                                         widget=forms.CheckboxSelectMultiple)
     source_party = ChoiceField(label=gettext_lazy("Whose words (source party)"), required=False)
 
-    def __init__(self, *args: Any, parties: list, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, parties: list, team_ok: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not team_ok:  # off the case team: a team-only note would be hidden from its own writer
+            self.fields["visibility"].choices = [(v, label) for v, label in Visibility.choices if v != Visibility.TEAM]
         self.fields["parties"].choices = model_choices(parties, lambda cp: cp.party.name)
         self.fields["source_party"].choices = [("", "—"), *model_choices(parties, lambda cp: cp.party.name)]
 
@@ -130,11 +133,13 @@ class NoteEditForm(forms.Form):
                                    widget=forms.RadioSelect)
     based_on_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, note: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, note: Any, team_ok: bool = True, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"note{note.pk}-%s")
         super().__init__(*args, **kwargs)
         # A note's visibility only narrows (the service says why if it is tried anyway).
         allowed = VISIBILITY_ORDER[: VISIBILITY_ORDER.index(note.visibility) + 1]
+        if not team_ok:
+            allowed = [v for v in allowed if v != Visibility.TEAM]
         self.fields["visibility"].choices = [(v.value, v.label) for v in allowed]
 
 
@@ -220,7 +225,7 @@ def _page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) ->
     session = _session(request, pk)
     dispute = session.dispute
     bound = bound or {}
-    can_write = actor_can_write(actor=actor, dispute=dispute)
+    can_write = actor_may_write(actor=actor, dispute=dispute)
     ctx: dict[str, Any] = {
         "session": session, "dispute": dispute, "can_write": can_write,
         "on_team": has_team_access(actor=actor, dispute_id=dispute.pk),
@@ -233,19 +238,25 @@ def _page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) ->
     parties = list(case_party_list(actor=actor, dispute_id=dispute.pk).order_by("id"))
     team = list(team_member_list(actor=actor, dispute_id=dispute.pk).order_by("id"))
     private = ctx["private"]
+    on_team = ctx["on_team"]
     ctx["note_form"] = bound.get("note") or NoteForm(
-        parties=parties,
-        initial={"visibility": Visibility.TEAM if private else None,
+        parties=parties, team_ok=on_team,
+        initial={"visibility": default_note_visibility(session=session, may_handle_team_notes=on_team),
                  "source_party": str(session.parties_loaded[0].case_party_id)
                  if private and session.parties_loaded else ""},
     )
     editing = bound.get("note_edit")
+    is_lead = actor_is_lead(actor=actor, dispute=dispute, team=team)
     for note in session.notes_loaded:
-        if editing is not None and editing.note_id == note.pk:
+        # Only the note's author or the lead mediator may change what it says (apps/sessions/policies.py).
+        if not actor_may_edit_note_text(actor=actor, note=note, is_lead=is_lead):
+            note.edit_form = None
+        elif editing is not None and editing.note_id == note.pk:
             note.edit_form = editing
         else:
-            note.edit_form = NoteEditForm(note=note, initial={"text": note.text, "visibility": note.visibility,
-                                                              "based_on_version": note.version})
+            note.edit_form = NoteEditForm(note=note, team_ok=on_team,
+                                          initial={"text": note.text, "visibility": note.visibility,
+                                                   "based_on_version": note.version})
     if ctx["on_team"]:
         _consent_forms(request, session, parties, bound)
     ctx["attendance_form"] = bound.get("attendance") or AttendanceForm(
@@ -317,7 +328,7 @@ def _consent_forms(request: HttpRequest, session: MediationSession, parties: lis
 def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor
     dispute = _dispute(request, pk)
-    if not actor_can_write(actor=actor, dispute=dispute):
+    if not actor_may_write(actor=actor, dispute=dispute):
         return forbidden(request)
     parties = list(case_party_list(actor=actor, dispute_id=dispute.pk).order_by("id"))
     if request.method == "POST":
@@ -391,7 +402,8 @@ def session_note_add(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor
     session = _writable_session(request, pk)
     parties = list(case_party_list(actor=actor, dispute_id=session.dispute_id).order_by("id"))
-    form = NoteForm(request.POST, parties=parties)
+    form = NoteForm(request.POST, parties=parties,
+                    team_ok=actor_may_handle_team_notes(actor=actor, dispute=session.dispute_id))
     ok = False
     if form.is_valid():
         d = form.cleaned_data
@@ -407,7 +419,8 @@ def session_note_edit(request: HttpRequest, pk: int, note_id: int) -> HttpRespon
     actor = request.actor
     session = _writable_session(request, pk)
     note = _session_note(session, note_id)
-    form = NoteEditForm(request.POST, note=note)
+    form = NoteEditForm(request.POST, note=note,
+                        team_ok=actor_may_handle_team_notes(actor=actor, dispute=session.dispute_id))
     form.note_id = note.pk
     ok = False
     if form.is_valid():

@@ -25,7 +25,8 @@ from apps.dashboard.forms import ChoiceField, UniqueIds
 from apps.dashboard.views._common import forbidden
 from apps.dashboard.views._mediation import call_service, model_choices, pick, pick_one, respond
 from apps.dashboard.views.sessions import WhenFields
-from apps.disputes.selectors import actor_can_write, case_party_list, dispute_get, negotiation_issue_list
+from apps.disputes.policies import actor_may_write
+from apps.disputes.selectors import case_party_list, dispute_get, negotiation_issue_list
 from apps.negotiations.selectors import proposal_get
 from apps.sessions import services
 from apps.sessions.models import ShuttleRound, Visibility
@@ -87,7 +88,7 @@ def _board(request: HttpRequest, round_id: int, bound: dict[str, Any] | None = N
     state = shuttle_round_state(shuttle_round)
     dispute = shuttle_round.dispute
     on_team = has_team_access(actor=actor, dispute_id=dispute.pk)
-    can_write = actor_can_write(actor=actor, dispute=dispute) and shuttle_round.status == ShuttleRound.Status.OPEN
+    can_write = actor_may_write(actor=actor, dispute=dispute) and shuttle_round.status == ShuttleRound.Status.OPEN
     party_ids = [rp.case_party_id for rp in shuttle_round.parties_loaded]
     team_notes: dict[int, list] = {pid: [] for pid in party_ids}
     if on_team:
@@ -134,7 +135,7 @@ def shuttle_open(request: HttpRequest, pk: int) -> HttpResponse:
     dispute = dispute_get(actor=actor, dispute_id=pk)
     if dispute is None:
         raise Http404
-    if not actor_can_write(actor=actor, dispute=dispute):
+    if not actor_may_write(actor=actor, dispute=dispute):
         return forbidden(request)
     parties = list(case_party_list(actor=actor, dispute_id=dispute.pk).order_by("id"))
     issues = list(negotiation_issue_list(actor=actor, dispute_id=dispute.pk).order_by("order", "id"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.accounts.actors import WRITING_ROLES
 from apps.accounts.models import Membership, Organisation, User
 from apps.agreements.importers.runner import FORMATS, FileError, import_file
 
@@ -37,8 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(style(report.summary()))
 
     def _lead(self, organisation: Organisation, email: str | None) -> User:
-        writing = [Membership.Role.ADMIN, Membership.Role.MEDIATOR, Membership.Role.CASE_OFFICER]
-        members = Membership.objects.filter(organisation=organisation, role__in=writing).select_related("user")
+        members = Membership.objects.filter(organisation=organisation, role__in=WRITING_ROLES).select_related("user")
         if email:
             membership = members.filter(user__email__iexact=email).first()
             if membership is None:
