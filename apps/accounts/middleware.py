@@ -115,7 +115,9 @@ class TwoFactorMiddleware:
                  "code": "two_factor_required", "errors": {}},
                 status=403, content_type="application/problem+json",
             )
-        return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+        # A POST is not replayed after the step: come back to a page, not to the action.
+        back = request.get_full_path() if request.method in ("GET", "HEAD") else reverse("home")
+        return redirect(f"{reverse(step)}?{urlencode({'next': back})}")
 
 
 class UserTimezoneMiddleware:
