@@ -8,6 +8,7 @@ those two variables first (peacecase/devservers.py).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -37,7 +38,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.accounts.admin_site.PeaceCaseAdminConfig",  # the admin behind the app's sign-in and 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -199,6 +200,13 @@ LOCKOUT_FAILURES = env.int("PEACECASE_LOCKOUT_FAILURES", default=5)
 LOCKOUT_SECONDS = env.int("PEACECASE_LOCKOUT_SECONDS", default=15 * 60)
 LOCKOUT_KEY_PREFIX = "peacecase:lockout:"
 PASSWORD_RESET_PER_HOUR = 3
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed for
+# lockouts and rate limits. Empty: the peer's own address is the client's, whatever headers say.
+PEACECASE_TRUSTED_PROXIES = env.list("PEACECASE_TRUSTED_PROXIES", default=[])
+try:
+    [ipaddress.ip_network(p, strict=False) for p in PEACECASE_TRUSTED_PROXIES]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"PEACECASE_TRUSTED_PROXIES: {exc}") from exc
 
 # --- I18n ---------------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ class LockoutAuthenticationForm(EmailAuthenticationForm):
         from apps.accounts import lockout
 
         email = self.data.get("username", "")
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        ip = lockout.client_address(self.request) if self.request else None
         if lockout.is_locked(identity=email, ip=ip):
             raise forms.ValidationError(
                 self.error_messages["locked"], code="locked",
@@ -53,7 +53,7 @@ class RateLimitedPasswordResetForm(PasswordResetForm):
         from apps.accounts import lockout
 
         request = kwargs.get("request")
-        ip = request.META.get("REMOTE_ADDR") if request else None
+        ip = lockout.client_address(request) if request else None
         if lockout.hit_rate_limit(identity=self.cleaned_data["email"], ip=ip, kind="reset",
                                   limit=settings.PASSWORD_RESET_PER_HOUR, window_seconds=3600):
             return None

@@ -10,12 +10,53 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import ipaddress
 import logging
+from functools import cache
 
 import redis
 from django.conf import settings
+from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
+
+
+@cache
+def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    networks = _networks(tuple(getattr(settings, "PEACECASE_TRUSTED_PROXIES", ())))
+    if not networks:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of whoever sent the request, for lockouts and rate limits.
+
+    REMOTE_ADDR, unless that peer is one of PEACECASE_TRUSTED_PROXIES (none by default): then the
+    nearest address in X-Forwarded-For that is not itself a trusted proxy. A client can write any
+    X-Forwarded-For it likes; only what our own proxies appended to it is believed.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    if not _is_trusted_proxy(remote):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if _is_trusted_proxy(hop):
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            # Not an address: the chain is broken here, so the last proxy we trust is the client.
+            return remote
+    return remote
 
 
 def _client() -> redis.Redis:

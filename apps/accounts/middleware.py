@@ -3,9 +3,15 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
+from django.utils.translation import gettext
 
+from apps.accounts import twofactor
 from apps.accounts.actors import Actor
 from apps.accounts.selectors import membership_get, membership_list_for_user
 
@@ -56,29 +62,29 @@ def current_actor(request) -> Actor | None:
     return Actor.for_membership(membership) if membership is not None else None
 
 
-TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/healthz", "/i18n/", "/api/schema/", "/api/docs/", "/api/redoc/")
-TWO_FACTOR_CHECK_SECONDS = 300
-TWO_FACTOR_SESSION_KEY = "pc_2fa_ok_until"
+# The only views a signed-in session may reach before its second factor is verified (or set up
+# when it must be): by URL name, so a new page under /accounts/ is guarded unless it is added here.
+TWO_FACTOR_ALLOWED_VIEWS = frozenset({
+    "login", "logout", "two_factor_setup", "two_factor_verify",
+    # Public pages that show nothing of the account.
+    "healthz", "set_language", "api-schema", "api-docs", "api-redoc",
+})
 SESSION_RENEWED_KEY = "pc_renewed_at"
 SESSION_RENEW_SECONDS = 60
 
 
 class TwoFactorMiddleware:
-    """Sends a signed-in user to the second-factor step when it is due.
+    """Sends a signed-in session to the second-factor step when it is due (``twofactor.second_factor_due``).
 
-    A user with an authenticator must use it each sign-in; a user whose organisation
-    requires one (admins and mediators by default) must set it up first. API requests
-    carrying an API key are not affected. The decision is cached in the session for a
-    few minutes so ordinary pages pay no extra query.
+    Every view except TWO_FACTOR_ALLOWED_VIEWS is held back until then: recovery codes, password
+    change, the admin and the API (whatever headers the request carries) included. The API itself
+    also refuses an unverified session (apps.api.authentication); this is the outer wall.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        redirect_to = self._redirect(request)
-        if redirect_to is not None:
-            return redirect_to
         response = self.get_response(request)
         membership = getattr(request, "_cached_membership", None)
         if membership is not None and hasattr(request, "session"):
@@ -94,40 +100,24 @@ class TwoFactorMiddleware:
                 request.session[SESSION_RENEWED_KEY] = now
         return response
 
-    def _redirect(self, request):
-        from django.http import JsonResponse
-        from django.shortcuts import redirect
-        from django.urls import reverse
-        from django.utils.http import urlencode
-
-        from apps.accounts import twofactor
-
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path.startswith(TWO_FACTOR_EXEMPT):
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # process_view, not __call__: the resolved URL name is known here.
+        match = request.resolver_match
+        if match is not None and match.url_name in TWO_FACTOR_ALLOWED_VIEWS and not match.namespace:
             return None
-        if not getattr(settings, "PEACECASE_ENFORCE_2FA", True):
+        step = twofactor.second_factor_due(request)
+        if step is None:
             return None
-        if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
-            return None
-        if request.session.get(TWO_FACTOR_SESSION_KEY, 0) > time.time():
-            return None
-        if hasattr(user, "is_verified") and user.is_verified():
-            request.session[TWO_FACTOR_SESSION_KEY] = time.time() + TWO_FACTOR_CHECK_SECONDS
-            return None
-        if twofactor.user_has_second_factor(user):
-            target = "two_factor_verify"
-        elif twofactor.user_requires_2fa(user):
-            target = "two_factor_setup"
-        else:
-            request.session[TWO_FACTOR_SESSION_KEY] = time.time() + TWO_FACTOR_CHECK_SECONDS
-            return None
-        if request.path.startswith("/api/"):
+        if request.path_info.startswith("/api/"):
             return JsonResponse(
-                {"type": "about:blank", "title": "Two-factor sign-in required", "status": 403,
-                 "detail": "Complete two-factor sign-in in the browser first.", "code": "two_factor_required"},
+                {"type": "about:blank", "title": gettext("Two-factor sign-in required"), "status": 403,
+                 "detail": gettext("Complete two-factor sign-in in the browser first."),
+                 "code": "two_factor_required", "errors": {}},
                 status=403, content_type="application/problem+json",
             )
-        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        # A POST is not replayed after the step: come back to a page, not to the action.
+        back = request.get_full_path() if request.method in ("GET", "HEAD") else reverse("home")
+        return redirect(f"{reverse(step)}?{urlencode({'next': back})}")
 
 
 class UserTimezoneMiddleware:

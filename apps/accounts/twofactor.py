@@ -7,8 +7,11 @@ whole account system.
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,14 +22,58 @@ from apps.common.services import audit_record
 ROLES_REQUIRING_2FA = (Membership.Role.ADMIN, Membership.Role.MEDIATOR)
 RECOVERY_CODES = 10
 
+# "Nothing is due" is remembered in the session for a few minutes, so ordinary pages of a user
+# without a device pay no query. Only that answer is cached: a verified session is verified by
+# django-otp's own session entry, and a due step is looked up again on every request.
+NOTHING_DUE_SESSION_KEY = "pc_2fa_ok_until"
+NOTHING_DUE_SECONDS = 300
+
+VERIFY = "two_factor_verify"
+SET_UP = "two_factor_setup"
+
+
+def enforced() -> bool:
+    return getattr(settings, "PEACECASE_ENFORCE_2FA", True)
+
 
 def user_requires_2fa(user: User) -> bool:
-    """Whether any of the user's organisations requires a second factor for the user's role there."""
-    if not getattr(settings, "PEACECASE_ENFORCE_2FA", True):
+    """Whether the user must use a second factor: platform staff always (the Django admin reaches
+    every organisation), others when one of their organisations requires it for their role there."""
+    if not enforced():
         return False
+    if user.is_staff or user.is_superuser:
+        return True
     return Membership.objects.filter(
         user=user, role__in=ROLES_REQUIRING_2FA, organisation__require_2fa=True
     ).exists()
+
+
+def second_factor_due(request: HttpRequest) -> str | None:
+    """The step this signed-in session still owes before anything else (the URL name of the page
+    that verifies or sets up a second factor), or None when it may go on.
+
+    A user with a confirmed device must use it in every session; a user who must have one
+    (``user_requires_2fa``) and has none must set it up first.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not enforced():
+        return None
+    if hasattr(user, "is_verified") and user.is_verified():
+        return None
+    if request.session.get(NOTHING_DUE_SESSION_KEY, 0) > time.time():
+        return None
+    if user_has_second_factor(user):
+        return VERIFY
+    if user_requires_2fa(user):
+        return SET_UP
+    request.session[NOTHING_DUE_SESSION_KEY] = time.time() + NOTHING_DUE_SECONDS
+    return None
+
+
+def session_is_verified(request: HttpRequest) -> bool:
+    """Whether the session proved a second factor (django-otp's ``is_verified``), enforcement on or off."""
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and hasattr(user, "is_verified") and user.is_verified())
 
 
 def user_has_second_factor(user: User) -> bool:

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from apps.accounts import views
+from apps.accounts.decorators import verified_required
 from apps.accounts.forms import LockoutAuthenticationForm, RateLimitedPasswordResetForm
 
 urlpatterns = [
@@ -11,8 +12,12 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/change/", verified_required(auth_views.PasswordChangeView.as_view()), name="password_change"),
+    path(
+        "password/change/done/",
+        verified_required(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(form_class=RateLimitedPasswordResetForm),

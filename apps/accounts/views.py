@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.decorators import verified_required
 from apps.accounts.forms import OrganisationSwitchForm
 from apps.accounts.middleware import SESSION_KEY
 from apps.accounts.selectors import membership_get
@@ -88,7 +89,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
 
 
-@login_required
+@verified_required
 def account_security(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import render
 
@@ -100,7 +101,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
+@verified_required
 @require_POST
 def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import render
@@ -113,7 +114,7 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": "/"})
 
 
-@login_required
+@verified_required
 @require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     from django.contrib.auth import logout

@@ -59,15 +59,46 @@
 
   // Drafts: what is typed into <textarea data-draft-key="…"> stays in this tab's sessionStorage
   // until the server says it was saved, so a lost connection or a reload never loses it.
-  function draftKey(area) { return "peacecase-draft:" + area.getAttribute("data-draft-key"); }
+  // A draft belongs to the signed-in person and this sign-in (DESIGN.md §3b): it is keyed to the
+  // opaque scope on the sign-out form, and every draft of the tab is removed on signing out, on the
+  // sign-in page, and whenever the page's scope is not the one the drafts were kept under (another
+  // person, or a new sign-in, in the same tab). Nothing is kept when nobody is signed in.
+  var DRAFT_PREFIX = "peacecase-draft:";
+  var SCOPE_KEY = "peacecase-draft-scope";
   function store(fn) { try { return fn(window.sessionStorage); } catch (e) { return null; } }
+  function draftScope() {
+    var el = document.querySelector("[data-draft-scope]");
+    return el ? el.getAttribute("data-draft-scope") : "";
+  }
+  function draftKey(area) { return DRAFT_PREFIX + draftScope() + ":" + area.getAttribute("data-draft-key"); }
+  function clearDrafts() {
+    store(function (s) {
+      for (var i = s.length - 1; i >= 0; i--) {
+        var key = s.key(i);
+        if (key && (key.indexOf(DRAFT_PREFIX) === 0 || key === SCOPE_KEY)) { s.removeItem(key); }
+      }
+    });
+  }
+  function syncDraftScope() {
+    var scope = draftScope();
+    if (!scope || document.querySelector("[data-drafts-clear]")) { clearDrafts(); return; }
+    if (store(function (s) { return s.getItem(SCOPE_KEY); }) !== scope) {
+      clearDrafts();
+      store(function (s) { s.setItem(SCOPE_KEY, scope); });
+    }
+  }
+  syncDraftScope();  // deferred script: the document is parsed, no draft restored yet
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("form[data-drafts-clear-on-submit]")) { clearDrafts(); }
+  });
   document.addEventListener("input", function (event) {
     var area = event.target;
-    if (area.matches && area.matches("textarea[data-draft-key]")) {
+    if (area.matches && area.matches("textarea[data-draft-key]") && draftScope()) {
       store(function (s) { s.setItem(draftKey(area), area.value); });
     }
   });
   function restoreDrafts(root) {
+    if (!draftScope()) { return; }
     (root || document).querySelectorAll("textarea[data-draft-key]").forEach(function (area) {
       var kept = store(function (s) { return s.getItem(draftKey(area)); });
       if (kept && kept.trim() && kept !== area.value) {

@@ -6,6 +6,15 @@ from rest_framework.test import APIClient
 from tests.factories.api import make_api_key
 
 
+@pytest.fixture(autouse=True)
+def _fresh_address_budget():
+    """Each test is a new client: refused keys count against the address (apps.api.throttling),
+    and the whole suite refuses more keys a minute from 127.0.0.1 than any one client may."""
+    from apps.api.throttling import throttle_reset
+
+    throttle_reset("ip:127.0.0.1")
+
+
 @pytest.fixture
 def api():
     return APIClient()
