@@ -29,7 +29,11 @@ from typing import Any, ClassVar
 from django.db import models, transaction
 from django.db.models import F
 from django.shortcuts import get_object_or_404
-from rest_framework import routers, status, viewsets
+from django.urls import NoReverseMatch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.drainage import get_override
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, routers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -55,6 +59,34 @@ class ActorMixin:
         actor = actor_of(self.request)
         assert actor is not None, "IsActor must be among the view's permission classes"
         return actor
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method in ("GET", "HEAD"):
+            # A misspelled filter (updated_sinse=) silently ignored would return every row as if
+            # filtered: a 400 naming it instead.
+            unknown = sorted(set(request.query_params) - self.known_query_parameters())
+            if unknown:
+                raise exceptions.ValidationError(
+                    {name: [_("Unknown query parameter.")] for name in unknown}, code="unknown_parameter"
+                )
+
+    def known_query_parameters(self) -> set[str]:
+        """The query parameters this GET documents: its filters, pagination and its own parameters."""
+        action = getattr(self, "action", None)
+        handler = getattr(self, action or self.request.method.lower(), None)
+        known = {
+            param.name for param in get_override(handler, "parameters", None) or []
+            if isinstance(param, OpenApiParameter) and param.location == OpenApiParameter.QUERY
+        }
+        if action == "list":
+            filterset = getattr(self, "filterset_class", None)
+            if filterset is not None:
+                known |= set(filterset.base_filters)
+            paginator = getattr(self, "paginator", None)
+            if paginator is not None:
+                known |= {paginator.cursor_query_param, paginator.page_size_query_param}
+        return known
 
 
 class ActorAPIView(ActorMixin, APIView):
@@ -126,7 +158,7 @@ class ResourceViewSet(ActorMixin, viewsets.GenericViewSet):
                 instance = self.create_object(data=serializer.validated_data)
             return Response(
                 self.get_serializer(instance).data, status=status.HTTP_201_CREATED,
-                headers={"ETag": self.get_etag(instance)},
+                headers={"ETag": self.get_etag(instance), **self.location_header(instance)},
             )
 
         if self.idempotent_create:
@@ -153,6 +185,15 @@ class ResourceViewSet(ActorMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- helpers -------------------------------------------------------------------------------
+
+    def location_header(self, instance: models.Model) -> dict[str, str]:
+        """``Location`` of a created object: its detail URL, when this resource has one."""
+        if "retrieve" not in self.supported_actions():
+            return {}
+        try:
+            return {"Location": self.reverse_action("detail", args=[instance.pk])}
+        except NoReverseMatch:
+            return {}
 
     def get_object_for_update(self) -> models.Model:
         """The object, row-locked for the rest of the transaction, so If-Match cannot race."""

@@ -6,6 +6,22 @@ from django.conf import settings
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.negotiation import DefaultContentNegotiation
+
+
+class _FormatQuery:
+    URL_FORMAT_OVERRIDE = "format"
+
+
+class FormatQueryNegotiation(DefaultContentNegotiation):
+    """``?format=json`` (or yaml) picks the schema's format, as partners' tools expect; the rest of
+    the API keeps URL_FORMAT_OVERRIDE off (there ``format`` is an unknown query parameter)."""
+
+    settings = _FormatQuery()
+
+
+class SchemaView(SpectacularAPIView):
+    content_negotiation_class = FormatQueryNegotiation
 
 
 class SwaggerView(SpectacularSwaggerView):
@@ -31,6 +47,6 @@ def _docs_policy(*, inline_styles: bool) -> dict[str, list[str]]:
     return policy
 
 
-schema_view = SpectacularAPIView.as_view()
+schema_view = SchemaView.as_view()
 swagger_view = SwaggerView.as_view(url_name="api-schema")
 redoc_view = csp_override(_docs_policy(inline_styles=True))(RedocView.as_view(url_name="api-schema"))

@@ -16,6 +16,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -155,7 +156,7 @@ def _related_model(model: type[Model], path: str) -> type[Model] | None:
     for part in parts:
         try:
             field = model._meta.get_field(part)
-        except Exception:  # noqa: BLE001 - a method-based filter: no description from the model
+        except FieldDoesNotExist:  # a method-based filter: no description from the model
             return None
         if field.related_model is None:
             return None
