@@ -506,6 +506,8 @@ class TimelinePageOutput(serializers.Serializer):
 class DisputeTimelineView(ActorAPIView):
     """The record of one dispute, newest first, in one cursor-paginated list."""
 
+    query_parameters = frozenset({"cursor", "page_size"})
+
     @extend_schema(
         tags=_DISPUTE_TAGS, operation_id="disputes_timeline", responses=TimelinePageOutput,
         parameters=[

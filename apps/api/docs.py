@@ -5,6 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -22,6 +28,9 @@ class FormatQueryNegotiation(DefaultContentNegotiation):
 
 class SchemaView(SpectacularAPIView):
     content_negotiation_class = FormatQueryNegotiation
+    # YAML by default, as before; ?format=json answers plain application/json (tools such as
+    # openapi-python-client pick their parser by it), the OpenAPI media types on request.
+    renderer_classes = [OpenApiYamlRenderer, OpenApiYamlRenderer2, OpenApiJsonRenderer2, OpenApiJsonRenderer]
 
 
 class SwaggerView(SpectacularSwaggerView):

@@ -7,6 +7,8 @@ differences between the web servers (which stamp ``updated_at``) and PostgreSQL.
 transaction still open during a pull has ``updated_at`` at or after its transaction's start, so at or
 after the watermark: the next pull, ``updated_since=<watermark>``, returns it. It is read *before*
 the page's rows (a statement of its own), so a transaction that commits between the two is counted.
+
+What left the caller's view is in apps/api/changes.py.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import datetime as dt
 from django.db import connection
 
 SAFETY_MARGIN = dt.timedelta(seconds=5)
+
 
 _WATERMARK_SQL = """
 SELECT LEAST(clock_timestamp(), COALESCE(MIN(xact_start), 'infinity'))
@@ -35,3 +38,4 @@ def sync_watermark() -> dt.datetime:
 
 def format_watermark(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+

@@ -5,8 +5,8 @@
    a new ETag), whichever code path made it: services, ``import_dispute``, the admin, a bulk UPDATE,
    a data migration. A party's rename also touches its case parties, positions and sessions (they
    embed its name).
-2. Departures: a case party, provision or signatory deleted, a dispute deleted or restricted, a share
-   revoked, a member leaving a restricted dispute's team: one ``disputes_departure`` row, which the
+2. Departures: a case party, provision or signatory deleted, a note narrowed to team-only, a dispute
+   deleted or restricted, a share revoked, a member leaving a restricted dispute's team: one ``disputes_departure`` row, which the
    API's change feed turns into "this id left your view" (never why).
 
 Triggers rather than service code: the services are not the only writers (imports, admin, bulk
@@ -129,6 +129,16 @@ END $$ LANGUAGE plpgsql;
 CREATE TRIGGER share_departure AFTER UPDATE OF revoked_at OR DELETE ON disputes_caseshare
     FOR EACH ROW EXECUTE FUNCTION peacecase_share_departure();
 
+CREATE OR REPLACE FUNCTION peacecase_note_departure() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
+    VALUES ('note', NEW.id, NEW.dispute_id, NULL, clock_timestamp());
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER note_departure AFTER UPDATE OF visibility ON mediation_sessions_sessionnote
+    FOR EACH ROW WHEN (NEW.visibility = 'team' AND OLD.visibility <> 'team')
+    EXECUTE FUNCTION peacecase_note_departure();
+
 CREATE OR REPLACE FUNCTION peacecase_agreement_child_departure() RETURNS trigger AS $$
 BEGIN
     INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
@@ -152,9 +162,10 @@ DROP TRIGGER IF EXISTS dispute_departure ON disputes_dispute;
 DROP TRIGGER IF EXISTS share_departure ON disputes_caseshare;
 DROP TRIGGER IF EXISTS provision_departure ON agreements_provision;
 DROP TRIGGER IF EXISTS signatory_departure ON agreements_signatory;
+DROP TRIGGER IF EXISTS note_departure ON mediation_sessions_sessionnote;
 DROP FUNCTION IF EXISTS peacecase_caseparty_sync(), peacecase_party_sync(), peacecase_team_sync(),
     peacecase_user_sync(), peacecase_issue_sync(), peacecase_dispute_departure(), peacecase_share_departure(),
-    peacecase_agreement_child_departure(), peacecase_touch_disputes(bigint[]);
+    peacecase_agreement_child_departure(), peacecase_note_departure(), peacecase_touch_disputes(bigint[]);
 '''
 
 
