@@ -331,6 +331,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # validatorUrl None: Swagger UI would otherwise load a badge image from an outside validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The enum hook first (it names the enums), then integer ids, id descriptions, readable enum
+    # member names and 3.1 nulls for generated clients (apps/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.postprocess_for_clients",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "apps.webhooks.models.WebhookEvent",
         "MembershipRoleEnum": "apps.accounts.models.Membership.Role",

@@ -76,8 +76,8 @@ class MeOutput(serializers.Serializer):
         language = serializers.CharField()
 
     class APIKeyOut(serializers.Serializer):
-        id = serializers.CharField(help_text=_("The key's id (prefix and hash, never the key itself)."))
-        prefix = serializers.CharField()
+        # Never the stored id: it holds the key's hash (issue #15).
+        prefix = serializers.CharField(help_text=_("The key's public prefix (the part before the dot)."))
         name = serializers.CharField()
 
     kind = serializers.ChoiceField(choices=[("user", _("user")), ("api_key", _("API key"))])
@@ -106,7 +106,7 @@ class MeView(ActorAPIView):
                 "language": user.language,
             },
             "api_key": None if not actor.is_api_key else {
-                "id": actor.api_key_id, "prefix": str(actor.api_key_id).partition(".")[0], "name": actor.api_key_name,
+                "prefix": str(actor.api_key_id).partition(".")[0], "name": actor.api_key_name,
             },
             "organisation": OrganisationOutput(actor.organisation).data,
             "role": actor.role,

@@ -359,6 +359,8 @@ class DiffOutput(serializers.Serializer):
 class AgreementDiffView(ActorAPIView):
     """The line diff between two versions of an agreement's text (either way round)."""
 
+    query_parameters = frozenset({"from", "to"})
+
     @extend_schema(
         tags=_TAGS, operation_id="agreements_diff", responses=DiffOutput, summary="Diff two versions of the text",
         parameters=[
@@ -800,6 +802,8 @@ _BY = ("agreement", "category", "agreement_category")
 
 class RollupView(ActorAPIView):
     """Implementation at a glance: provisions per level, the mean score and the overdue count."""
+
+    query_parameters = frozenset({"by", "agreement", "dispute"})
 
     @extend_schema(
         tags=["provisions"], operation_id="rollups_list", responses=RollupRowOutput(many=True),

@@ -29,7 +29,9 @@ from typing import Any, ClassVar
 from django.db import models, transaction
 from django.db.models import F
 from django.shortcuts import get_object_or_404
-from rest_framework import routers, status, viewsets
+from django.urls import NoReverseMatch
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, routers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -42,9 +44,15 @@ from apps.api.permissions import ActorCanWrite, IsActor, actor_of
 
 
 class ActorMixin:
-    """Puts the caller on ``request.actor`` and ``self.actor`` once authentication has run."""
+    """Puts the caller on ``request.actor`` and ``self.actor`` once authentication has run.
+
+    A GET with a query parameter the view does not document is a 400 naming it. A view's own
+    parameters (beyond its filterset and pagination) are listed in ``query_parameters``; a test
+    checks them against the schema.
+    """
 
     request: Request
+    query_parameters: ClassVar[frozenset[str]] = frozenset()
 
     def perform_authentication(self, request: Request) -> None:
         super().perform_authentication(request)  # type: ignore[misc]
@@ -55,6 +63,29 @@ class ActorMixin:
         actor = actor_of(self.request)
         assert actor is not None, "IsActor must be among the view's permission classes"
         return actor
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if request.method in ("GET", "HEAD"):
+            # A misspelled filter (updated_sinse=) silently ignored would return every row as if
+            # filtered: a 400 naming it instead.
+            unknown = sorted(set(request.query_params) - self.known_query_parameters())
+            if unknown:
+                raise exceptions.ValidationError(
+                    {name: [_("Unknown query parameter.")] for name in unknown}, code="unknown_parameter"
+                )
+
+    def known_query_parameters(self) -> set[str]:
+        """The query parameters this GET documents: its filters, pagination and its own parameters."""
+        known = set(self.query_parameters)
+        if getattr(self, "action", None) == "list":
+            filterset = getattr(self, "filterset_class", None)
+            if filterset is not None:
+                known |= set(filterset.base_filters)
+            paginator = getattr(self, "paginator", None)
+            if paginator is not None:
+                known |= {paginator.cursor_query_param, paginator.page_size_query_param}
+        return known
 
 
 class ActorAPIView(ActorMixin, APIView):
@@ -126,7 +157,7 @@ class ResourceViewSet(ActorMixin, viewsets.GenericViewSet):
                 instance = self.create_object(data=serializer.validated_data)
             return Response(
                 self.get_serializer(instance).data, status=status.HTTP_201_CREATED,
-                headers={"ETag": self.get_etag(instance)},
+                headers={"ETag": self.get_etag(instance), **self.location_header(instance)},
             )
 
         if self.idempotent_create:
@@ -153,6 +184,15 @@ class ResourceViewSet(ActorMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- helpers -------------------------------------------------------------------------------
+
+    def location_header(self, instance: models.Model) -> dict[str, str]:
+        """``Location`` of a created object: its detail URL, when this resource has one."""
+        if "retrieve" not in self.supported_actions():
+            return {}
+        try:
+            return {"Location": self.reverse_action("detail", args=[instance.pk])}
+        except NoReverseMatch:
+            return {}
 
     def get_object_for_update(self) -> models.Model:
         """The object, row-locked for the rest of the transaction, so If-Match cannot race."""

@@ -19,7 +19,13 @@ from django.db.models import Func, OuterRef, QuerySet, Subquery, TextField, Valu
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -410,20 +416,97 @@ class DisputeViewSet(DomainViewSet):
 # --- the timeline --------------------------------------------------------------------------------------
 
 
-class TimelineEntryOutput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[(k, k) for k in TIMELINE_KINDS])
-    at = serializers.DateTimeField()
-    id = serializers.IntegerField(help_text=_("The id of the row in its own resource (sessions, notes, ...)."))
-    data = serializers.DictField(help_text=_("The entry's fields; a note's text only for those who may read it."))
+def _kind_field(value: str) -> serializers.Field:
+    """``kind``, the union's discriminator: a string with one value (JSON Schema ``const``)."""
+    cls = type(f"{value.title().replace('_', '')}Kind", (serializers.CharField,), {})
+    return extend_schema_field({"type": "string", "const": value})(cls)()
+
+
+class StageChangeData(serializers.Serializer):
+    from_stage = serializers.CharField(allow_blank=True)
+    to_stage = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    by = serializers.CharField(allow_blank=True, help_text=_("Who moved it."))
+
+
+class SessionData(serializers.Serializer):
+    title = serializers.CharField(allow_blank=True)
+    kind = serializers.CharField(help_text=_("joint, caucus, shuttle, ... (see /sessions/)."))
+    status = serializers.CharField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    parties = serializers.ListField(child=serializers.CharField(), help_text=_("The names of the parties present."))
+
+
+class NoteData(serializers.Serializer):
+    session_id = serializers.IntegerField(allow_null=True)
+    visibility = serializers.CharField()
+    author = serializers.CharField(allow_blank=True)
+    text = serializers.CharField(allow_null=True, allow_blank=True, help_text=_(
+        "Null when the caller may not read it (a team-only note off the case team)."
+    ))
+
+
+class DisclosureData(serializers.Serializer):
+    note_id = serializers.IntegerField(allow_null=True)
+    proposal_id = serializers.IntegerField(allow_null=True)
+    to_party = serializers.CharField(help_text=_("The name of the party told."))
+    session_id = serializers.IntegerField(allow_null=True)
+    by = serializers.CharField(allow_blank=True)
+
+
+class ProposalData(serializers.Serializer):
+    issue_id = serializers.IntegerField()
+    issue = serializers.CharField(help_text=_("The issue's title."))
+    status = serializers.CharField()
+    bridging = serializers.BooleanField()
+    tabled_by = serializers.CharField(allow_null=True, help_text=_("The party's name; null for a bridging text."))
+    text = serializers.CharField(allow_blank=True)
+
+
+class ActionItemData(serializers.Serializer):
+    description = serializers.CharField(allow_blank=True)
+    due_on = serializers.DateField(allow_null=True)
+    done_at = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.BooleanField(allow_null=True)
+    session_id = serializers.IntegerField(allow_null=True)
+
+
+_TIMELINE_DATA = {
+    "stage_change": StageChangeData, "session": SessionData, "note": NoteData, "disclosure": DisclosureData,
+    "proposal": ProposalData, "action_item": ActionItemData,
+}
+assert set(_TIMELINE_DATA) == set(TIMELINE_KINDS), "every timeline kind has its typed entry"
+
+
+def _timeline_entry(kind: str, data: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    name = "Timeline" + "".join(part.title() for part in kind.split("_")) + "Entry"
+    return type(name, (serializers.Serializer,), {
+        "kind": _kind_field(kind),
+        "at": serializers.DateTimeField(),
+        "id": serializers.IntegerField(help_text=_("The id of the row in its own resource (sessions, notes, ...).")),
+        "data": data(),
+        "__doc__": f"A timeline entry of kind {kind}.",
+    })
+
+
+TimelineEntryOutput = PolymorphicProxySerializer(
+    component_name="TimelineEntry",
+    serializers={kind: _timeline_entry(kind, data) for kind, data in _TIMELINE_DATA.items()},
+    resource_type_field_name="kind",
+    many=False,
+)
 
 
 class TimelinePageOutput(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    results = TimelineEntryOutput(many=True)
+    next = serializers.URLField(allow_null=True, help_text=_("The next page's URL; null on the last page."))
+    next_cursor = serializers.CharField(allow_null=True, help_text=_("The next page's cursor; null on the last page."))
+    results = serializers.ListField(child=TimelineEntryOutput)
 
 
 class DisputeTimelineView(ActorAPIView):
     """The record of one dispute, newest first, in one cursor-paginated list."""
+
+    query_parameters = frozenset({"cursor", "page_size"})
 
     @extend_schema(
         tags=_DISPUTE_TAGS, operation_id="disputes_timeline", responses=TimelinePageOutput,
@@ -754,7 +837,7 @@ class PositionViewSet(DomainViewSet):
             return Response(
                 self.get_serializer(instance).data,
                 status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
-                headers={"ETag": self.get_etag(instance)},
+                headers={"ETag": self.get_etag(instance), **({} if existed else self.location_header(instance))},
             )
 
         return idempotent(request, self.actor, handler) if self.idempotent_create else handler()

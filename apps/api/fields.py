@@ -16,6 +16,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -98,6 +99,7 @@ class _BooleanChoiceField(forms.TypedChoiceField):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.ChoiceFilter):
     """``true`` or ``false``; anything else is a 400 (django-filter's BooleanFilter ignores it).
 
@@ -116,8 +118,13 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         return qs.filter(**{self.field_name: value})
 
 
+@extend_schema_field({"type": "integer", "minimum": 1})
 class IdFilter(django_filters.NumberFilter):
-    """A positive integer id (a decimal or a word is a 400)."""
+    """A positive integer id (a decimal or a word is a 400).
+
+    Its description says what the id refers to (read from the model: "id of a case party (not a
+    party)"), so a client cannot mistake one kind of id for another.
+    """
 
     field_class = forms.IntegerField
 
@@ -126,7 +133,52 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class FilterSet(django_filters.FilterSet):
+# Two kinds of party id are easy to confuse: the party itself (an actor, see /parties/) and its
+# role in one dispute (see /case-parties/), which sessions, notes and proposals refer to.
+_ID_NOTES = {
+    "disputes.caseparty": _("not a party: see /case-parties/"),
+    "parties.party": _("not a case party: see /parties/"),
+}
+
+
+def id_description(model: type[Model]) -> str:
+    """'Id of a case party (not a party: see /case-parties/).' for a model."""
+    note = _ID_NOTES.get(model._meta.label_lower)
+    if note:
+        return str(_("Id of a %(thing)s (%(note)s).") % {"thing": model._meta.verbose_name, "note": note})
+    return str(_("Id of a %(thing)s.") % {"thing": model._meta.verbose_name})
+
+
+def _related_model(model: type[Model], path: str) -> type[Model] | None:
+    """The model an id lookup such as ``case_party__dispute_id`` points at."""
+    parts = path.split("__")
+    parts[-1] = parts[-1].removesuffix("_id")
+    for part in parts:
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:  # a method-based filter: no description from the model
+            return None
+        if field.related_model is None:
+            return None
+        model = field.related_model
+    return model
+
+
+class _DescribedFilterSetMetaclass(django_filters.filterset.FilterSetMetaclass):
+    def __new__(mcs, name: str, bases: tuple, attrs: dict) -> Any:
+        cls = super().__new__(mcs, name, bases, attrs)
+        model = getattr(cls._meta, "model", None)
+        for filter_ in cls.base_filters.values() if model is not None else ():
+            if isinstance(filter_, IdFilter) and not getattr(filter_, "_described", False):
+                target = _related_model(model, filter_.field_name)
+                if target is not None:
+                    extra = filter_.extra.get("help_text")
+                    filter_.extra["help_text"] = f"{id_description(target)} {extra or ''}".strip()
+                    filter_._described = True
+        return cls
+
+
+class FilterSet(django_filters.FilterSet, metaclass=_DescribedFilterSetMetaclass):
     """Every partner sync filters on ``updated_since``; subclasses point it at their column.
 
     Cheaper per request than django-filter's own: the filters hold no per-request state, so each
@@ -201,6 +253,8 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, model: type[Model], scope: Callable[[Any], QuerySet], **kwargs: Any) -> None:
         self.scope = scope
+        described = id_description(model)
+        kwargs["help_text"] = f"{described} {kwargs['help_text']}" if kwargs.get("help_text") else described
         # The empty queryset only tells the schema the model; lookups go through ``scope``.
         kwargs.setdefault("queryset", model._default_manager.none())
         super().__init__(**kwargs)

@@ -11,7 +11,7 @@ import django_filters
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -274,10 +274,13 @@ class ProposalViewSet(DomainViewSet):
 
 
 class ThreadNodeOutput(ProposalOutput):
-    children = serializers.ListField(child=serializers.DictField(), help_text=_(
-        "Counter-proposals, in the order tabled; each node has this same shape."
-    ))
     responses = ResponseRef(many=True)
+
+
+# Recursive: a node's children are nodes (the schema names the component once and refers to it).
+ThreadNodeOutput._declared_fields["children"] = ThreadNodeOutput(many=True, help_text=_(
+    "Counter-proposals, in the order tabled; each node has this same shape."
+))
 
 
 class ThreadOutput(serializers.Serializer):
@@ -328,7 +331,6 @@ class CurrentTextsView(ActorAPIView):
 
     @extend_schema(
         tags=_TAGS, operation_id="disputes_current_texts", responses=CurrentTextOutput(many=True),
-        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
         summary="The text on the table for each issue of a dispute",
     )
     def get(self, request: Request, pk: int) -> Response:

@@ -62,7 +62,16 @@ class DomainViewSet(ResourceViewSet):
             if status_code == status.HTTP_204_NO_CONTENT:
                 return Response(status=status_code)
             body = output(result) if output is not None else self.get_serializer(result).data
-            return Response(body, status=status_code)
+            headers: dict[str, str] = {}
+            if isinstance(result, models.Model):
+                if getattr(result, "version", None) is None and hasattr(result, "updated_at"):
+                    # A trigger may have touched the row after the service saved it (migration
+                    # disputes 0005): the ETag must name the version a later read returns.
+                    result.refresh_from_db(fields=["updated_at"])
+                headers["ETag"] = self.get_etag(result)
+                if status_code == status.HTTP_201_CREATED and type(result) is type(instance):
+                    headers.update(self.location_header(result))
+            return Response(body, status=status_code, headers=headers)
 
         if self.idempotent_create:
             return idempotent(request, self.actor, handler)

@@ -453,6 +453,12 @@ class NoteOutput(serializers.Serializer):
         }
 
 
+# The session's notes are shaped as in /notes/ (NoteOutput is defined after SessionOutput).
+SessionOutput._declared_fields["notes"] = NoteOutput(many=True, help_text=_(
+    "The session's notes the caller may read, each shaped as in /notes/."
+))
+
+
 class NoteInput(InputSerializer):
     session = ScopedPrimaryKeyField(model=MediationSession, scope=_sessions)
     text = serializers.CharField(max_length=100000)

@@ -47,4 +47,4 @@ def timeline_response(request: Request, *, actor: Actor, dispute_id: int) -> Res
     next_url = None
     if page.next_cursor:
         next_url = replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
-    return Response({"next": next_url, "results": results})
+    return Response({"next": next_url, "next_cursor": page.next_cursor or None, "results": results})

@@ -1,7 +1,18 @@
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.api import accounts, agreements, audit, disputes, negotiations, parties, reminders, sessions, webhooks
+from apps.api import (
+    accounts,
+    agreements,
+    audit,
+    changes,
+    disputes,
+    negotiations,
+    parties,
+    reminders,
+    sessions,
+    webhooks,
+)
 from apps.api.base import ResourceRouter
 from apps.api.docs import redoc_view, schema_view, swagger_view
 from apps.api.problems import not_found
@@ -33,6 +44,7 @@ router.register("provisions", agreements.ProvisionViewSet, basename="provision")
 router.register("assessments", agreements.AssessmentViewSet, basename="assessment")
 router.register("notifications", reminders.NotificationViewSet, basename="notification")
 router.register("audit-events", audit.AuditEventViewSet, basename="audit-event")
+router.register("changes", changes.ChangeViewSet, basename="change")
 
 v1 = [
     path("organisation/", accounts.OrganisationView.as_view(), name="organisation"),

@@ -384,3 +384,31 @@ class CaseShare(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.dispute} → {self.organisation} ({self.level})"
+
+
+class Departure(models.Model):
+    """A row that left some callers' view: deleted, a dispute restricted, a share revoked.
+
+    Written only by the PostgreSQL triggers of migration 0005 (every write path passes there), read by
+    the API's change feed (``GET /api/v1/changes/``), which says *that* an id left the caller's view,
+    never why. ``organisation_id`` is whose callers may have lost it (null: whoever sees the dispute);
+    the feed still drops ids the caller can see again.
+    """
+
+    resource = models.CharField(_("resource"), max_length=40)
+    object_id = models.BigIntegerField(_("object id"))
+    # Plain ids, not foreign keys: the dispute or organisation may be gone when the feed is read.
+    dispute_id = models.BigIntegerField(_("dispute id"), null=True, blank=True)
+    organisation_id = models.BigIntegerField(_("organisation id"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left at"), db_default=models.Func(function="clock_timestamp"))
+
+    class Meta:
+        verbose_name = _("departure")
+        verbose_name_plural = _("departures")
+        indexes = [
+            models.Index(fields=["organisation_id", "left_at"], name="departure_org_left"),
+            models.Index(fields=["dispute_id", "left_at"], name="departure_dispute_left"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_id} left at {self.left_at}"

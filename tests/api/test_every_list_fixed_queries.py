@@ -28,6 +28,7 @@ FEW_ROWS = {
     "webhooks": "admins only; none registered in this world",
     "audit-events": "admins only",
     "risk-assessments": "none recorded in this world",
+    "changes": "nothing left anyone's view in this world",
 }
 LISTS = sorted(prefix for prefix, viewset, _basename in router.registry
                if "list" in getattr(viewset, "supported_actions", lambda: {"list"})())

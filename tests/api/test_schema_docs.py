@@ -95,3 +95,65 @@ def test_the_docs_really_render_in_a_browser_under_the_csp(live_server, url, sel
     # Redoc's attribution logo points at its CDN: the policy blocks it before any request is made
     # and Redoc hides it on error. Nothing else may be refused (scripts and styles included).
     assert [v for v in violations if "cdn.redoc.ly/redoc/logo-mini.svg" not in v] == []
+
+
+def test_the_schema_answers_json_for_format_json(client):
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    schema = response.json()
+    assert schema["openapi"].startswith("3.1")
+    assert '"nullable"' not in response.content.decode()
+
+
+def _operations(client):
+    schema = client.get("/api/schema/?format=json").json()
+    for path, item in schema["paths"].items():
+        if "get" in item:
+            yield path.replace("{id}", "1").replace("{endpoint_id}", "1"), item["get"]
+
+
+def test_every_get_refuses_an_unknown_query_parameter_and_knows_its_documented_ones(client, admin_api):
+    from tests.api.helpers import assert_problem
+
+    checked = 0
+    for path, operation in _operations(client):
+        body = assert_problem(admin_api.get(f"{path}?updated_sinse=2026-01-01T00:00:00Z"), 400, "unknown_parameter")
+        assert set(body["errors"]) == {"updated_sinse"}, path
+        for param in operation.get("parameters", []):
+            if param["in"] != "query":
+                continue
+            response = admin_api.get(f"{path}?{param['name']}=1")
+            unknown = response.status_code == 400 and response.json()["code"] == "unknown_parameter"
+            assert not unknown, (path, param["name"], response.content)
+        checked += 1
+    assert checked >= 40
+
+
+def test_the_schema_is_typed_for_generated_clients(client):
+    schema = client.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    params = [(path, p) for path, item in schema["paths"].items() for op in item.values()
+              for p in op.get("parameters", [])]
+    path_ids = [p for _path, p in params if p["in"] == "path"]
+    assert path_ids and all(p["schema"] == {"type": "integer", "minimum": 1} for p in path_ids)
+    assert all(p.get("description", "").startswith("Id of a") for p in path_ids)
+    filters = {(path, p["name"]): p for path, p in params if p["in"] == "query"}
+    assert filters[("/api/v1/sessions/", "dispute")]["schema"]["type"] == "integer"
+    assert filters[("/api/v1/disclosures/", "to_party")]["description"].startswith("Id of a case party (not a party")
+    assert filters[("/api/v1/representatives/", "party")]["description"].startswith("Id of a party (not a case party")
+    assert filters[("/api/v1/disputes/", "mine")]["schema"] == {"type": "boolean"}
+    assert not [key for key, p in filters.items() if p["schema"].get("type") == "number"]
+    assert components["TrackEnum"]["x-enum-varnames"] == ["TRACK_1", "TRACK_1_5", "TRACK_2", "TRACK_3"]
+    assert components["SessionOutput"]["properties"]["notes"]["items"] == {"$ref": "#/components/schemas/NoteOutput"}
+    assert components["ThreadNodeOutput"]["properties"]["children"]["items"] == {
+        "$ref": "#/components/schemas/ThreadNodeOutput"}
+    timeline = components["TimelineEntry"]
+    assert timeline["discriminator"]["propertyName"] == "kind" and len(timeline["oneOf"]) == 6
+    assert components["TimelineNoteEntry"]["properties"]["data"] == {"$ref": "#/components/schemas/NoteData"}
+    dispute = schema["paths"]["/api/v1/disputes/{id}/"]["get"]
+    assert "304" in dispute["responses"] and any(p["name"] == "If-None-Match" for p in dispute["parameters"])
+    assert "Location" in schema["paths"]["/api/v1/disputes/"]["post"]["responses"]["201"]["headers"]
+    assert "ETag" in schema["paths"]["/api/v1/disputes/{id}/stage/"]["post"]["responses"]["200"]["headers"]
+    page = components["PaginatedDisputeListRowList"]["properties"]
+    assert page["next_cursor"]["type"] == ["string", "null"] and page["sync_watermark"]["format"] == "date-time"
