@@ -14,11 +14,11 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint venv check-python bench clean-var migrations lock soak
+.PHONY: help run test lint venv check-python bench clean-var migrations lock soak i18n-check i18n-update
 
 help: ## list the targets
 	@echo "PeaceCase"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -48,6 +48,12 @@ migrations: $(STAMP) ## fail when a model change has no migration
 
 # The lock is resolved against the public index only: a machine's own pip settings (local
 # wheel folders, extra indexes) must not decide the pins or the hashes. UPGRADE=1 re-pins everything.
+i18n-check: $(STAMP) ## fail when a catalogue (fr ar zh_Hans ru es) lacks a message or has one untranslated/fuzzy
+	$(VPY) tools/check_catalogues.py
+
+i18n-update: $(STAMP) ## makemessages + compilemessages for the five catalogues, with the checker's options
+	$(VPY) tools/check_catalogues.py --update
+
 lock: $(STAMP) ## re-pin requirements/production.txt and dev.txt (hashed) from pyproject.toml
 	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras \
 	  --no-emit-index-url --no-emit-find-links -o requirements/production.txt $(if $(UPGRADE),--upgrade,) pyproject.toml

@@ -17,7 +17,6 @@ from urllib.parse import unquote
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -211,7 +210,17 @@ except ValueError as exc:
 # --- I18n ---------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French")), ("ar", _("Arabic"))]
+# The six official languages of the United Nations (issue #17). Each name is written in its own
+# language and is not translated: the switcher and the profile form show a reader the name they
+# recognise whatever language the page is in.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("ar", "العربية"),
+    ("zh-hans", "中文"),
+    ("ru", "Русский"),
+    ("es", "Español"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

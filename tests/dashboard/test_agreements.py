@@ -47,7 +47,7 @@ def test_the_page_shows_versions_and_a_side_by_side_diff(client, w, draft):
     client.force_login(w.mediator)
     body = client.get(url(draft)).content.decode()
     assert "Water points accord" in body
-    assert "Version 1 → version 2: 1 lines added, 1 removed" in body
+    assert "Version 1 → version 2: lines added: 1, lines removed: 1" in body
     assert "Two wells." in body and "Three wells." in body and 'class="diff-del"' in body
 
 
