@@ -14,6 +14,7 @@ from apps.accounts.actors import Actor
 from apps.accounts.models import Membership, Organisation, User
 from apps.common.errors import AccessDenied, ApplicationError
 from apps.common.services import audit_record, full_clean_or_raise, model_update_or_raise
+from apps.common.text import clean_name
 from apps.disputes.models import (
     FORWARD,
     OPEN_STAGES,
@@ -154,7 +155,7 @@ def dispute_open(
     """Open a dispute in the actor's organisation with its reference, first stage, risk and lead mediator."""
     if not actor.can_write:
         raise AccessDenied(_("Your role may not open disputes."))
-    title = " ".join((title or "").split())
+    title = clean_name(title)  # no invisible format characters (apps/common/text.py)
     if not title:
         raise ApplicationError(_("A dispute needs a title."), field="title")
     if stage not in OPEN_STAGES:
@@ -217,7 +218,7 @@ def dispute_update(*, actor: Actor, dispute: Dispute, data: dict) -> Dispute:
     ensure_not_closed(dispute)
     data = {k: v for k, v in data.items() if k in DISPUTE_FIELDS}
     if "title" in data:
-        data["title"] = " ".join((data["title"] or "").split())
+        data["title"] = clean_name(data["title"])
         if not data["title"]:
             raise ApplicationError(_("A dispute needs a title."), field="title")
     if "countries" in data:
