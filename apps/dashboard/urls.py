@@ -68,6 +68,8 @@ urlpatterns = [
     # agreements and their implementation
     path("disputes/<int:pk>/agreements/new/", agreements.agreement_create, name="dispute_agreement_create"),
     path("agreements/<int:agreement_id>/", agreements.agreement_detail_view, name="dispute_agreement"),
+    path("agreements/<int:agreement_id>/versions/<int:number>.txt", agreements.agreement_version_text,
+         name="dispute_agreement_version_text"),
     path("agreements/<int:agreement_id>/<slug:action>/", agreements.agreement_action,
          name="dispute_agreement_action"),
     # parties
