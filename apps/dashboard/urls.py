@@ -5,6 +5,7 @@ from apps.dashboard.views import (
     calendar,
     disputes,
     home,
+    invitations,
     organisation,
     parties,
     portfolio,
@@ -93,4 +94,7 @@ urlpatterns = [
     path("settings/members/", organisation.organisation_member_add, name="organisation_member_add"),
     path("settings/members/<int:membership_id>/role/", organisation.organisation_member_role,
          name="organisation_member_role"),
+    path("settings/invitations/<int:invitation_id>/revoke/", organisation.organisation_invitation_revoke,
+         name="organisation_invitation_revoke"),
+    path("invitations/<str:token>/", invitations.invitation_accept_view, name="invitation_accept"),
 ]
