@@ -28,7 +28,7 @@ MAX_DIFF_LINES = 4_000
 # Seconds the matcher may run for one diff; past it the diff is "too large to compare here".
 TIME_BUDGET = 1.5
 # The page compares the latest two versions on every view only when both are at most this long.
-AUTO_DIFF_LINES = 2_000
+AUTO_DIFF_LINES = 1_000
 
 
 def ensure_version_text_size(text: str) -> None:
