@@ -8,6 +8,7 @@ that account. A link that was used, withdrawn or has expired says so, and nothin
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -66,7 +67,8 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 membership = run_service(form, invitation_accept_new_account, token=token,
                                          name=form.cleaned_data["name"], password=form.cleaned_data["password"])
                 if membership is not None:
-                    login(request, membership.user)
+                    # The first configured backend: login() needs one named when several are configured.
+                    login(request, membership.user, backend=settings.AUTHENTICATION_BACKENDS[0])
                     return _joined(request, membership)
     sign_in = f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
     return render(request, TEMPLATE, {
