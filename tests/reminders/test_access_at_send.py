@@ -205,3 +205,22 @@ def test_a_real_worker_tells_a_removed_member_nothing(org, lead, member, restric
     assert told(member) == ""
     assert MARKER in told(lead)
     assert [m.to for m in mail.outbox] == [[lead.email]]
+
+
+def test_an_email_held_for_quiet_hours_is_not_sent_once_its_recipient_lost_access(
+    org, users, team_dispute, schedule, run_due
+):
+    from apps.reminders.models import ReminderRules
+
+    ReminderRules.objects.create(organisation=org, quiet_hours_enabled=True)
+    ny = users[0]
+    night = dt.datetime(2026, 6, 10, 3, 30, tzinfo=dt.UTC)  # 23:30 in New York: ny's e-mail waits
+    reminder = schedule(due_at=night - dt.timedelta(minutes=1))
+    assert run_due(now=night) == ["deferred"]
+    assert ny.email not in [m.to[0] for m in mail.outbox]
+    # ny leaves the team overnight (the lead stays: hand the lead over first, as the service insists)
+    CaseTeamMember.objects.filter(dispute=team_dispute, user=ny).update(active=False)
+    reminder.refresh_from_db()
+    assert run_due(now=reminder.next_attempt_at + dt.timedelta(seconds=1)) == ["sent"]
+    assert ny.email not in [m.to[0] for m in mail.outbox]
+    assert not EmailDelivery.objects.filter(recipient=ny, status="sent").exists()
