@@ -6,12 +6,14 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Membership, Organisation, User
 from apps.common.errors import ApplicationError
 from apps.common.services import audit_record
+from apps.common.text import clean_name
 
 
 @transaction.atomic
 def organisation_create(
     *, name: str, slug: str, kind: str = Organisation.Kind.NGO, by: User | None = None
 ) -> Organisation:
+    name = clean_name(name)  # no invisible format characters (apps/common/text.py)
     if Organisation.objects.filter(slug=slug).exists():
         raise ApplicationError(_("An organisation with this slug already exists."), field="slug")
     org = Organisation(name=name, slug=slug, kind=kind)

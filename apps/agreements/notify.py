@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.disputes.models import CaseTeamMember
+from apps.disputes.selectors import dispute_ids_on_team
+from apps.reminders.audience import audience_register
 from apps.reminders.services import (
     reminder_rules_for,
     reminders_cancel_for,
@@ -19,6 +21,7 @@ from apps.reminders.services import (
 from apps.webhooks.services import webhook_emit
 
 if TYPE_CHECKING:
+    from apps.accounts.actors import Actor
     from apps.agreements.models import Agreement, ImplementationAssessment, Provision
 
 PROVISION_TARGET = "agreements.provision"
@@ -37,6 +40,10 @@ def _team(dispute_id: int) -> tuple[list[int], str]:
     return [uid for uid, _role, _zone in rows], tz
 
 
+def _provision_title(agreement_title: str, label: str, text: str) -> str:
+    return f"{agreement_title}: {label} {text[:80]}".strip()
+
+
 def provision_reminders_sync(*, provision: Provision, current_score: int | None) -> None:
     """Make the provision's pending reminders match its deadline: create, move or cancel."""
     agreement = provision.agreement
@@ -49,7 +56,7 @@ def provision_reminders_sync(*, provision: Provision, current_score: int | None)
         provision_id=provision.pk,
         deadline=provision.deadline,
         tz=tz,
-        title=f"{agreement.title}: {provision.label} {provision.text[:80]}".strip(),
+        title=_provision_title(agreement.title, provision.label, provision.text),
         dispute_id=dispute.pk,
         dispute_reference=dispute.reference,
         recipients=recipients,
@@ -92,3 +99,20 @@ def assessment_recorded(*, assessment: ImplementationAssessment, current_score: 
             "dispute": {"id": agreement.dispute_id, "reference": agreement.dispute.reference},
         },
     )
+
+
+def _reach_provisions(*, actor: Actor, target_ids: list[int]) -> dict[int, dict]:
+    """Send time (apps/reminders/audience.py): the case team members who still see the provision, told
+    its current wording."""
+    from apps.agreements.selectors import provision_list
+
+    rows = provision_list(actor=actor).filter(pk__in=target_ids,
+                                              agreement__dispute__in=dispute_ids_on_team(actor=actor))
+    return {
+        pk: {"title": _provision_title(agreement_title, label, text), "dispute_reference": reference}
+        for pk, agreement_title, label, text, reference in rows.values_list(
+            "pk", "agreement__title", "label", "text", "agreement__dispute__reference")
+    }
+
+
+audience_register(PROVISION_TARGET, _reach_provisions)

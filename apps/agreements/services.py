@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.actors import Actor
 from apps.accounts.models import Organisation
 from apps.agreements import notify
+from apps.agreements.diff import ensure_version_text_size
 from apps.agreements.importers.records import ImportedAgreement, ImportedParty
 from apps.agreements.models import (
     AMENDABLE_STATUSES,
@@ -334,6 +335,7 @@ def _add_version(
     """
     if not (text or "").strip():
         raise ApplicationError(_("The text cannot be empty."), field="text")
+    ensure_version_text_size(text)  # a bounded text keeps its diffs bounded (apps/agreements/diff.py)
     latest = agreement.versions.order_by("-number").first()
     if based_on is not None and based_on.agreement_id != agreement.pk:
         raise ApplicationError(_("The base version belongs to another agreement."), field="based_on")

@@ -383,7 +383,7 @@ class AgreementDiffView(ActorAPIView):
                                       to_number=numbers["to"])
         return Response({
             "from_number": diff.from_number, "to_number": diff.to_number, "lines_added": diff.lines_added,
-            "lines_removed": diff.lines_removed, "unified": diff.unified,
+            "lines_removed": diff.lines_removed, "unified": diff.unified, "too_large": diff.too_large,
             "chunks": [{"tag": c.tag, "old_start": c.old_start, "new_start": c.new_start, "old_lines": c.old_lines,
                         "new_lines": c.new_lines} for c in diff.chunks],
         })

@@ -5,6 +5,7 @@ from apps.dashboard.views import (
     calendar,
     disputes,
     home,
+    invitations,
     organisation,
     parties,
     portfolio,
@@ -68,6 +69,8 @@ urlpatterns = [
     # agreements and their implementation
     path("disputes/<int:pk>/agreements/new/", agreements.agreement_create, name="dispute_agreement_create"),
     path("agreements/<int:agreement_id>/", agreements.agreement_detail_view, name="dispute_agreement"),
+    path("agreements/<int:agreement_id>/versions/<int:number>.txt", agreements.agreement_version_text,
+         name="dispute_agreement_version_text"),
     path("agreements/<int:agreement_id>/<slug:action>/", agreements.agreement_action,
          name="dispute_agreement_action"),
     # parties
@@ -91,4 +94,7 @@ urlpatterns = [
     path("settings/members/", organisation.organisation_member_add, name="organisation_member_add"),
     path("settings/members/<int:membership_id>/role/", organisation.organisation_member_role,
          name="organisation_member_role"),
+    path("settings/invitations/<int:invitation_id>/revoke/", organisation.organisation_invitation_revoke,
+         name="organisation_invitation_revoke"),
+    path("invitations/<str:token>/", invitations.invitation_accept_view, name="invitation_accept"),
 ]

@@ -14,6 +14,7 @@ from apps.accounts.actors import WRITING_ROLES, Actor
 from apps.accounts.models import Membership, Organisation, User
 from apps.common.errors import ApplicationError
 from apps.common.services import audit_record, full_clean_or_raise, model_update_or_raise
+from apps.common.text import clean_name
 from apps.disputes.models import (
     FORWARD,
     OPEN_STAGES,
@@ -148,7 +149,7 @@ def dispute_open(
 ) -> Dispute:
     """Open a dispute in the actor's organisation with its reference, first stage, risk and lead mediator."""
     ensure_may_open_dispute(actor=actor)
-    title = " ".join((title or "").split())
+    title = clean_name(title)  # no invisible format characters (apps/common/text.py)
     if not title:
         raise ApplicationError(_("A dispute needs a title."), field="title")
     if stage not in OPEN_STAGES:
@@ -208,7 +209,7 @@ def dispute_update(*, actor: Actor, dispute: Dispute, data: dict) -> Dispute:
     ensure_not_closed(dispute)
     data = {k: v for k, v in data.items() if k in DISPUTE_FIELDS}
     if "title" in data:
-        data["title"] = " ".join((data["title"] or "").split())
+        data["title"] = clean_name(data["title"])
         if not data["title"]:
             raise ApplicationError(_("A dispute needs a title."), field="title")
     if "countries" in data:

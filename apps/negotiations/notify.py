@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.disputes.models import CaseTeamMember
+from apps.disputes.selectors import dispute_ids_on_team
+from apps.reminders.audience import audience_register
 from apps.reminders.services import (
     reminder_rules_for,
     reminders_cancel_for,
@@ -18,6 +20,7 @@ from apps.reminders.services import (
 from apps.webhooks.services import webhook_emit
 
 if TYPE_CHECKING:
+    from apps.accounts.actors import Actor
     from apps.negotiations.models import Proposal
 
 PROPOSAL_TARGET = "negotiations.proposal"
@@ -72,3 +75,16 @@ def proposal_answered(*, proposal: Proposal) -> None:
     """Accepted, rejected, withdrawn or superseded: nobody owes it a response any more."""
     reminders_cancel_for(target_type=PROPOSAL_TARGET, target_id=proposal.pk)
     webhook_emit(organisation=proposal.dispute.organisation, event="proposal.answered", payload=_payload(proposal))
+
+
+def _reach_proposals(*, actor: Actor, target_ids: list[int]) -> dict[int, dict]:
+    """Send time (apps/reminders/audience.py): the case team members who still see the proposal, told
+    the issue's current title."""
+    from apps.negotiations.selectors import proposals_visible
+
+    rows = proposals_visible(actor=actor).filter(pk__in=target_ids, dispute__in=dispute_ids_on_team(actor=actor))
+    return {pk: {"title": title, "dispute_reference": reference}
+            for pk, title, reference in rows.values_list("pk", "issue__title", "dispute__reference")}
+
+
+audience_register(PROPOSAL_TARGET, _reach_proposals)

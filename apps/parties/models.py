@@ -14,6 +14,7 @@ from django_countries.fields import CountryField
 
 from apps.accounts.models import validate_time_zone
 from apps.common.models import TimeStampedModel
+from apps.common.text import strip_format_characters
 
 # Typographic variants people type interchangeably in names ("Côte d’Ivoire", "Al‐Shabaab").
 _FOLD = str.maketrans({
@@ -38,7 +39,7 @@ def normalise_name(value: str) -> str:
     dashes, and runs of white space do not distinguish two names: "Côte  d’Ivoire" and
     "cote d'ivoire" are the same party.
     """
-    value = unicodedata.normalize("NFKD", value or "")
+    value = unicodedata.normalize("NFKD", strip_format_characters(value or ""))  # zero-width, bidi controls
     value = "".join(ch for ch in value if unicodedata.category(ch) != "Mn")
     value = unicodedata.normalize("NFKC", value).casefold().translate(_FOLD)
     return re.sub(r"\s+", " ", value).strip()

@@ -10,6 +10,7 @@ from apps.accounts.actors import Actor
 from apps.accounts.policies import ensure_may_write_parties
 from apps.common.errors import ApplicationError
 from apps.common.services import audit_record, full_clean_or_raise, model_update_or_raise
+from apps.common.text import clean_name
 from apps.parties.models import Party, Representative, normalise_name, validate_country_code, validate_language_code
 
 PARTY_FIELDS = ["kind", "name", "aliases", "country", "notes"]
@@ -22,7 +23,7 @@ def _ensure_party_writer(actor: Actor, organisation_id: int) -> None:
 
 
 def _clean_name(value: str | None, *, message: str) -> str:
-    name = " ".join((value or "").split())
+    name = clean_name(value)  # invisible format characters and extra spaces out (apps/common/text.py)
     if not name:
         raise ApplicationError(message, field="name")
     return name
@@ -33,7 +34,7 @@ def _clean_aliases(aliases: list[str] | None, *, name: str = "") -> list[str]:
     seen: set[str] = {normalise_name(name)} if name else set()
     out: list[str] = []
     for alias in aliases or []:
-        alias = " ".join(str(alias).split())[:300]
+        alias = clean_name(alias)[:300]
         key = normalise_name(alias)
         if key and key not in seen:
             seen.add(key)

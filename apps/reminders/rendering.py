@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -67,13 +68,15 @@ def _titles() -> dict[str, str]:
     }
 
 
-def render_reminder(*, reminder: Reminder, user: User) -> Rendered:
+def render_reminder(*, reminder: Reminder, user: User, context: Mapping[str, Any] | None = None) -> Rendered:
+    """``context`` (from ``audience.audience_reach``) is what this recipient may read now; without
+    it the stored context is used."""
     with translation.override(user.language or "en"):
-        return _render(reminder, user)
+        return _render(reminder, user, reminder.context if context is None else context)
 
 
-def _render(reminder: Reminder, user: User) -> Rendered:
-    ctx = reminder.context or {}
+def _render(reminder: Reminder, user: User, ctx: Mapping[str, Any] | None) -> Rendered:
+    ctx = ctx or {}
     title_text = str(ctx.get("title") or reminder.target_type)
     values = {
         "title": title_text,

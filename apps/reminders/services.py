@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.policies import ensure_may_administer
 from apps.common.errors import ApplicationError
 from apps.common.services import audit_record, model_update
+from apps.reminders.audience import audience_reach
 from apps.reminders.models import (
     EmailDelivery,
     Notification,
@@ -718,31 +719,23 @@ def _deliver_batch(*, reminder_ids: Sequence[int], now: dt.datetime | None = Non
         .order_by("reminder_id", "user_id")
     )
     outcomes = {r.pk: _Outcome(reminder=r) for r in reminders}
+    stored: dict[int, list[User]] = {}
+    for link in links:
+        stored.setdefault(link.reminder_id, []).append(link.user)
+    # Who may be told, and what, is decided now, not when the reminder was scheduled (DESIGN.md §3b).
+    reach, unknown = audience_reach(reminders=reminders, recipients=stored)
+    for outcome in outcomes.values():
+        if outcome.reminder.target_type in unknown:
+            outcome.errors.append(f"No recipient check for {outcome.reminder.target_type}: nothing sent.")
     notices: list[Notification] = []
     emails: dict[tuple[int, int], tuple[User, Any]] = {}
-    for link in links:
-        user, reminder = link.user, outcomes[link.reminder_id].reminder
-        try:
-            preference = user.notification_preference
-        except NotificationPreference.DoesNotExist:
-            preference = NotificationPreference(user=user)
-        send_email = preference.email and bool(user.email)
-        if not (preference.in_app or send_email):
-            continue
-        rendered = render_reminder(reminder=reminder, user=user)
-        if preference.in_app:
-            notices.append(
-                Notification(
-                    reminder=reminder,
-                    recipient_id=user.pk,
-                    organisation_id=reminder.organisation_id,
-                    title=rendered.title,
-                    body=rendered.body,
-                    url=rendered.url,
-                )
-            )
-        if send_email:
-            emails[(reminder.pk, user.pk)] = (user, rendered)
+    for reminder_id, people in stored.items():
+        reminder = outcomes[reminder_id].reminder
+        for user in people:
+            context = reach.get((reminder_id, user.pk))
+            if context is None:
+                continue  # no longer a member, on the team, or able to see the target: nothing at all
+            _prepare(reminder, user, context, notices, emails)
 
     with transaction.atomic():
         if notices:
@@ -782,6 +775,37 @@ def _deliver_batch(*, reminder_ids: Sequence[int], now: dt.datetime | None = Non
     finished = _finish_batch(list(outcomes.values()), now=now)
     results.update(finished)
     return results
+
+
+def _prepare(
+    reminder: Reminder,
+    user: User,
+    context: dict[str, Any],
+    notices: list[Notification],
+    emails: dict[tuple[int, int], tuple[User, Any]],
+) -> None:
+    """Render one recipient's notice and e-mail from the context they may read now, per their preferences."""
+    try:
+        preference = user.notification_preference
+    except NotificationPreference.DoesNotExist:
+        preference = NotificationPreference(user=user)
+    send_email = preference.email and bool(user.email)
+    if not (preference.in_app or send_email):
+        return
+    rendered = render_reminder(reminder=reminder, user=user, context=context)
+    if preference.in_app:
+        notices.append(
+            Notification(
+                reminder=reminder,
+                recipient_id=user.pk,
+                organisation_id=reminder.organisation_id,
+                title=rendered.title,
+                body=rendered.body,
+                url=rendered.url,
+            )
+        )
+    if send_email:
+        emails[(reminder.pk, user.pk)] = (user, rendered)
 
 
 def _rules_by_organisation(organisation_ids: set[int]) -> dict[int, ReminderRules]:

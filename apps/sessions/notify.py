@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Max
 
 from apps.disputes.models import CaseTeamMember, Dispute
+from apps.disputes.selectors import dispute_ids_on_team, dispute_ids_visible, disputes_visible
+from apps.reminders.audience import audience_register
 from apps.reminders.services import (
     reminder_cancel,
     reminder_rules_for,
@@ -27,11 +29,13 @@ from apps.reminders.services import (
 from apps.webhooks.services import webhook_emit
 
 if TYPE_CHECKING:
+    from apps.accounts.actors import Actor
     from apps.sessions.models import ActionItem, MediationSession, ShuttleRound
 
 SESSION_TARGET = "mediation_sessions.mediationsession"
 ROUND_TARGET = "mediation_sessions.shuttleround"
 ACTION_ITEM_TARGET = "mediation_sessions.actionitem"
+DISPUTE_TARGET = "disputes.dispute"
 
 
 def _team_ids(dispute_id: int) -> list[int]:
@@ -185,3 +189,48 @@ def action_item_changed(*, item: ActionItem) -> None:
 
 def action_item_done(*, item: ActionItem) -> None:
     reminders_cancel_for(target_type=ACTION_ITEM_TARGET, target_id=item.pk)
+
+
+# --- who is told at send time (apps/reminders/audience.py) ------------------------------------------
+# Reminders go to the case team ("you are on the case team"): a recipient hears about a target only
+# while the read selectors still show it to them and they are still on the dispute's team. Each check
+# returns the fresh text the recipient may read, which replaces what was stored when it was scheduled.
+
+
+def _reach_sessions(*, actor: Actor, target_ids: list[int]) -> dict[int, dict]:
+    from apps.sessions.selectors import sessions_visible
+
+    rows = sessions_visible(actor=actor).filter(pk__in=target_ids, dispute__in=dispute_ids_on_team(actor=actor))
+    return {pk: {"title": title, "dispute_reference": reference}
+            for pk, title, reference in rows.values_list("pk", "title", "dispute__reference")}
+
+
+def _reach_rounds(*, actor: Actor, target_ids: list[int]) -> dict[int, dict]:
+    from apps.sessions.models import ShuttleRound
+
+    # shuttle_round_list loads visits and parties (3 queries); the same scope, without them.
+    rows = ShuttleRound.objects.filter(pk__in=target_ids, dispute__in=dispute_ids_visible(actor=actor)).filter(
+        dispute__in=dispute_ids_on_team(actor=actor))
+    return {pk: ({"title": title} if title else {}) | {"dispute_reference": reference}
+            for pk, title, reference in rows.values_list("pk", "title", "dispute__reference")}
+
+
+def _reach_action_items(*, actor: Actor, target_ids: list[int]) -> dict[int, dict]:
+    from apps.sessions.selectors import action_item_list
+
+    rows = action_item_list(actor=actor).filter(pk__in=target_ids, dispute__in=dispute_ids_on_team(actor=actor))
+    return {pk: {"title": str(description)[:120], "dispute_reference": reference}
+            for pk, description, reference in rows.values_list("pk", "description", "dispute__reference")}
+
+
+def _reach_disputes(*, actor: Actor, target_ids: list[int]) -> dict[int, dict]:
+    rows = disputes_visible(actor=actor).filter(pk__in=target_ids).filter(pk__in=dispute_ids_on_team(actor=actor))
+    return {pk: {"title": title, "dispute_reference": reference}
+            for pk, title, reference in rows.values_list("pk", "title", "reference")}
+
+
+audience_register(SESSION_TARGET, _reach_sessions)
+audience_register(ROUND_TARGET, _reach_rounds)
+audience_register(ACTION_ITEM_TARGET, _reach_action_items)
+# The "no session for N days" reminder is scheduled here, so its check lives here too.
+audience_register(DISPUTE_TARGET, _reach_disputes)

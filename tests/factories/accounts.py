@@ -1,6 +1,10 @@
-import factory
+import datetime as dt
+import hashlib
 
-from apps.accounts.models import Membership, Organisation, User
+import factory
+from django.utils import timezone
+
+from apps.accounts.models import Invitation, Membership, Organisation, User
 
 PASSWORD = "correct horse battery"
 
@@ -38,3 +42,19 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Membership.Role.MEDIATOR
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation; its token is ``token-<n>`` (pass token=... to choose), only the hash is stored."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"token-{n}")
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Membership.Role.MEDIATOR
+    token_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.token.encode()).hexdigest())
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))

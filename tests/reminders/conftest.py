@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from apps.reminders import services
 from tests.factories import UserFactory
+from tests.factories.reminders import reminder_team
+from tests.factories.sessions import MediationSessionFactory
 
 
 @pytest.fixture
@@ -23,15 +25,33 @@ def users():
 
 
 @pytest.fixture
-def schedule(org, users):
-    """schedule(key=..., due_at=..., **overrides) on a synthetic session target."""
+def team_dispute(org, users):
+    """A dispute of ``org`` whose case team is ``users``."""
+    return reminder_team(org, users, reference="PC-2026-0042", title="Delta water")
+
+
+@pytest.fixture
+def team_session(team_dispute):
+    return MediationSessionFactory(dispute=team_dispute, title="Border talks", time_zone="Europe/Berlin")
+
+
+@pytest.fixture
+def session_of(team_dispute):
+    """session_of(title) -> a new session of the team's dispute."""
+    return lambda title: MediationSessionFactory(dispute=team_dispute, title=title)
+
+
+@pytest.fixture
+def schedule(org, users, team_session):
+    """schedule(key=..., due_at=..., **overrides) on ``team_session``."""
 
     def do(*, key: str = "session:1:upcoming:24h", due_at: dt.datetime | None = None, **kw):
         values = {
             "organisation": org,
             "kind": "session_upcoming",
-            "target_type": "mediation_sessions.session",
-            "target_id": 1,
+            "target_type": "mediation_sessions.mediationsession",
+            "target_id": team_session.pk,
+            "dispute_id": team_session.dispute_id,
             "due_at": due_at or timezone.now() - dt.timedelta(minutes=1),
             "recipients": users,
             "context": {"title": "Border talks", "event_at": "2026-03-29T07:00:00+00:00", "venue_tz": "Europe/Berlin"},

@@ -39,12 +39,18 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from apps.accounts.models import Organisation, User  # noqa: E402
+from apps.accounts.models import Membership, Organisation, User  # noqa: E402
 from apps.reminders import services  # noqa: E402
+from apps.reminders.audience import audience_register  # noqa: E402
 from apps.reminders.models import EmailDelivery, Notification, Reminder  # noqa: E402
 
 USERS = 40
 DUE_KEY = "perf:due:%"
+
+# The rows name a synthetic target (no sessions are loaded); delivery re-checks access per recipient
+# (apps/reminders/audience.py), so this lets every member through. The real checks cost one query per
+# distinct recipient of a batch on top of what is measured here (plus one for the memberships, measured).
+audience_register("mediation_sessions.session", lambda *, actor, target_ids: {t: {} for t in target_ids})
 
 
 def load(rows: int = 1_000_000) -> dict:
@@ -56,6 +62,9 @@ def load(rows: int = 1_000_000) -> dict:
                                    defaults={"name": f"Perf {n}", "time_zone": zones[n % len(zones)]})[0]
         for n in range(USERS)
     ]
+    for org in orgs:
+        for user in users:
+            Membership.objects.get_or_create(user=user, organisation=org, defaults={"role": "mediator"})
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("TRUNCATE reminders_reminder CASCADE")
         cur.execute(

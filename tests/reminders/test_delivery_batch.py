@@ -14,13 +14,17 @@ from django.db import connection
 from apps.reminders import services
 from apps.reminders.models import EmailDelivery, Notification, NotificationPreference, Reminder
 from tests.factories import OrganisationFactory, UserFactory
-from tests.factories.reminders import ReminderFactory
+from tests.factories.reminders import ReminderFactory, reminder_team
+from tests.factories.sessions import MediationSessionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def claimed(org, users, count: int) -> list[int]:
-    ids = [ReminderFactory(organisation=org, recipients=users).pk for _ in range(count)]
+    """``count`` claimed reminders, each about its own session of a dispute whose team is ``users``."""
+    dispute = reminder_team(org, users)
+    ids = [ReminderFactory(organisation=org, recipients=users, target=MediationSessionFactory(dispute=dispute)).pk
+           for _ in range(count)]
     Reminder.objects.filter(pk__in=ids).update(status="sending", attempts=1)
     return ids
 
@@ -31,8 +35,9 @@ def test_a_batch_of_in_app_notices_takes_the_same_queries_whatever_its_size(org,
     for user in users:
         NotificationPreference.objects.create(user=user, email=False)
     ids = claimed(org, users, count)
-    # reminders, rules, recipients with preferences; savepoint, notices, release; the reminders marked sent.
-    with django_assert_num_queries(7):
+    # reminders, rules, recipients with preferences; their memberships, then one access check per recipient
+    # (not per reminder); savepoint, notices, release; the reminders marked sent.
+    with django_assert_num_queries(7 + 1 + 3):
         outcomes = services._deliver_batch(reminder_ids=ids)
     assert outcomes == dict.fromkeys(ids, "sent")
     assert Notification.objects.count() == 3 * count
@@ -43,7 +48,7 @@ def test_a_batch_of_in_app_notices_takes_the_same_queries_whatever_its_size(org,
 def test_a_batch_with_emails_adds_only_one_short_transaction_per_email(org, users, count, django_assert_num_queries):
     ids = claimed(org, users, count)
     # As above plus the e-mail rows' insert and read-back, then per e-mail: savepoint, mark sent, release.
-    with django_assert_num_queries(7 + 2 + 3 * (3 * count)):
+    with django_assert_num_queries(7 + 1 + 3 + 2 + 3 * (3 * count)):
         outcomes = services._deliver_batch(reminder_ids=ids)
     assert outcomes == dict.fromkeys(ids, "sent")
     assert len(mail.outbox) == EmailDelivery.objects.filter(status="sent").count() == 3 * count

@@ -134,14 +134,16 @@ def wait_for(condition, timeout: float = 60.0) -> bool:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_scheduling_and_dispatch_do_not_hang_while_redis_is_down_and_catch_up_after(schedule, users, purged_queue):
+def test_scheduling_and_dispatch_do_not_hang_while_redis_is_down_and_catch_up_after(
+    schedule, users, session_of, purged_queue
+):
     from celery.contrib.testing.worker import start_worker
 
     with broker_at("redis://127.0.0.1:1/0"):
         started = time.monotonic()
         for n in range(5):
             schedule(key=f"session:1:upcoming:{n}", due_at=timezone.now() - dt.timedelta(seconds=1),
-                     context={"title": f"Session {n}"})
+                     target_id=session_of(f"Session {n}").pk)
         assert services.reminders_dispatch() == 0
         # A bound, not a speed test: nothing here may wait on the broker indefinitely.
         assert time.monotonic() - started < 10
@@ -157,12 +159,13 @@ def test_scheduling_and_dispatch_do_not_hang_while_redis_is_down_and_catch_up_af
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_delivers_every_due_reminder_exactly_once(org, users, purged_queue):
+def test_a_real_worker_delivers_every_due_reminder_exactly_once(org, users, session_of, purged_queue):
     from celery.contrib.testing.worker import start_worker
 
     for n in range(10):
-        ReminderFactory(organisation=org, recipients=users, key=f"w:{n}", context={"title": f"Session {n}"})
-    ReminderFactory(organisation=org, recipients=users, key="future", due_at=timezone.now() + dt.timedelta(hours=1))
+        ReminderFactory(organisation=org, recipients=users, key=f"w:{n}", target=session_of(f"Session {n}"))
+    ReminderFactory(organisation=org, recipients=users, key="future", due_at=timezone.now() + dt.timedelta(hours=1),
+                    target=session_of("Later"))
     started = time.monotonic()
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         assert services.reminders_dispatch() == 10
@@ -202,12 +205,12 @@ def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
-    org, users, purged_queue, tmp_path, monkeypatch
+    org, users, session_of, purged_queue, tmp_path, monkeypatch
 ):
     mail_dir, log = tmp_path / "mail", tmp_path / "worker.log"
     mail_dir.mkdir()
     for n in range(6):
-        ReminderFactory(organisation=org, recipients=users, key=f"k:{n}", context={"title": f"Session {n}"})
+        ReminderFactory(organisation=org, recipients=users, key=f"k:{n}", target=session_of(f"Session {n}"))
     # Three tasks of two reminders (six e-mails each), so the kill lands inside the first batch
     # while two more wait in the queue.
     monkeypatch.setattr(services, "DELIVERY_CHUNK", 2)
@@ -247,7 +250,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     assert set(EmailDelivery.objects.values_list("attempts", flat=True)) == {1}
     sent = "".join(p.read_text() for p in mail_dir.iterdir())
     for n in range(6):
-        assert sent.count(f"Subject: [PeaceCase] Upcoming session: Session {n}\n") == 3, sent
+        # The body names the session ("quoted" in quoted-printable); the subject is folded and encoded.
+        assert sent.count(f"The session =E2=80=9CSession {n}=E2=80=9D (PC-2026-0042)") == 3, sent
     for user in users:
         assert sent.count(f"To: {user.email}\n") == 6, sent
     assert set(Reminder.objects.values_list("attempts", flat=True)) == {1, 2}

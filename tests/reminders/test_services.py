@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-SESSION = ("mediation_sessions.session", 1)
+SESSION = ("mediation_sessions.session", 1)  # synthetic: for scheduling only (nobody may see it, so nobody is told)
+SESSION_TARGET = "mediation_sessions.mediationsession"
 
 
 def rows():
@@ -75,20 +76,20 @@ def test_a_naive_time_is_refused(schedule):
         schedule(due_at=dt.datetime(2026, 3, 28, 7))
 
 
-def test_cancel_for_a_target_cancels_exactly_its_active_reminders(schedule, org):
+def test_cancel_for_a_target_cancels_exactly_its_active_reminders(schedule, org, team_session, session_of):
     schedule(key="session:1:upcoming:24h")
     schedule(key="session:1:upcoming:1h")
-    other = schedule(key="session:2:upcoming:24h", target_id=2)
-    assert reminders_cancel_for(target_type="mediation_sessions.session", target_id=1) == 2
+    other = schedule(key="session:2:upcoming:24h", target_id=session_of("Other").pk)
+    assert reminders_cancel_for(target_type=SESSION_TARGET, target_id=team_session.pk) == 2
     assert Reminder.objects.filter(status="cancelled").count() == 2
     other.refresh_from_db()
     assert other.status == "pending"
 
 
-def test_cancel_for_can_be_limited_to_kinds(schedule):
+def test_cancel_for_can_be_limited_to_kinds(schedule, team_session):
     schedule(key="a", kind="session_upcoming")
     schedule(key="b", kind="dispute_stale")
-    assert reminders_cancel_for(target_type=SESSION[0], target_id=1, kinds=["dispute_stale"]) == 1
+    assert reminders_cancel_for(target_type=SESSION_TARGET, target_id=team_session.pk, kinds=["dispute_stale"]) == 1
     assert dict(Reminder.objects.values_list("key", "status")) == {"a": "pending", "b": "cancelled"}
 
 
@@ -199,13 +200,16 @@ def test_rules_default_when_the_organisation_has_none(org):
         ),
     ],
 )
-def test_each_recipient_sees_the_session_in_their_zone_and_the_venues_across_dst(org, users, run_due, starts, expected):
+def test_each_recipient_sees_the_session_in_their_zone_and_the_venues_across_dst(
+    org, users, run_due, team_session, starts, expected
+):
     rules = ReminderRules(session_upcoming_hours=[1])
     specs = specs_session_upcoming(
-        session_id=1, starts_at=starts, venue_tz="Europe/Berlin", title="Border talks", dispute_id=1,
-        dispute_reference="PC-2026-0042", recipients=users, rules=rules, now=starts - dt.timedelta(days=3),
+        session_id=team_session.pk, starts_at=starts, venue_tz="Europe/Berlin", title="Border talks",
+        dispute_id=team_session.dispute_id, dispute_reference="PC-2026-0042", recipients=users, rules=rules,
+        now=starts - dt.timedelta(days=3), target_type=SESSION_TARGET,
     )
-    reminders_replace_for(organisation=org, target_type=SESSION[0], target_id=1, specs=specs)
+    reminders_replace_for(organisation=org, target_type=SESSION_TARGET, target_id=team_session.pk, specs=specs)
     assert run_due(now=starts) == ["sent"]
     venue = starts.strftime("%a %d %b %Y, 09:00 ") + starts.tzname() + " (Europe/Berlin)"
     bodies = {n.recipient.email: n.body for n in Notification.objects.select_related("recipient")}
@@ -259,10 +263,10 @@ def test_delivering_twice_sends_nothing_twice(schedule, run_due):
     assert Notification.objects.count() == 3
 
 
-def test_a_cancelled_reminder_is_not_delivered(schedule, run_due):
+def test_a_cancelled_reminder_is_not_delivered(schedule, run_due, team_session):
     reminder = schedule()
     Reminder.objects.filter(pk=reminder.pk).update(status="sending")
-    reminders_cancel_for(target_type=SESSION[0], target_id=1)
+    reminders_cancel_for(target_type=SESSION_TARGET, target_id=team_session.pk)
     assert services.reminder_deliver(reminder_id=reminder.pk) == "skipped"
     assert Notification.objects.count() == 0
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.decorators import member_required
 from apps.agreements import services
+from apps.agreements.diff import AUTO_DIFF_LINES, line_count
 from apps.agreements.models import (
     STATUS_TRANSITIONS,
     Agreement,
@@ -35,6 +36,7 @@ from apps.agreements.models import (
 from apps.agreements.selectors import (
     agreement_detail,
     agreement_version_diff,
+    agreement_version_list,
     agreements_visible,
     assessment_list,
     implementation_rollup,
@@ -223,17 +225,23 @@ def _page(request: HttpRequest, agreement_id: int, bound: dict[str, Any] | None 
     versions = agreement.versions_loaded
     numbers = [v.number for v in versions]
     diff = None
+    diff_on_request = False
     if len(numbers) >= 2:
         old = _int(request.GET.get("from")) or numbers[-2]
         new = _int(request.GET.get("to")) or numbers[-1]
-        if old in numbers and new in numbers:
+        asked = "from" in request.GET or "to" in request.GET
+        # Long texts are compared when someone asks, not on every view (apps/agreements/diff.py).
+        short = all(line_count(v.text) <= AUTO_DIFF_LINES for v in versions[-2:])
+        if old in numbers and new in numbers and (asked or short):
             diff = agreement_version_diff(actor=actor, agreement_id=agreement.pk, from_number=old, to_number=new)
+        diff_on_request = diff is None and not short
     provisions = agreement.provisions_loaded
     periods, matrix = implementation_matrix(provisions, list(assessment_list(actor=actor, agreement_id=agreement.pk)))
     rollup = implementation_rollup(actor=actor, by="category", agreement_id=agreement.pk)
     can_write = actor_may_write(actor=actor, dispute=agreement.dispute)
     ctx: dict[str, Any] = {
         "agreement": agreement, "dispute": agreement.dispute, "can_write": can_write, "diff": diff,
+        "diff_on_request": diff_on_request,
         "numbers": numbers, "periods": periods, "matrix": matrix, "levels": LEVELS,
         "rollup": rollup, "chart": rollup_chart(rollup), "latest": versions[-1] if versions else None,
     }
@@ -265,6 +273,18 @@ def _link_targets(request: HttpRequest, agreement: Agreement) -> list[Agreement]
 @require_GET
 def agreement_detail_view(request: HttpRequest, agreement_id: int) -> HttpResponse:
     return render(request, TEMPLATE, _page(request, agreement_id))
+
+
+@member_required
+@require_GET
+def agreement_version_text(request: HttpRequest, agreement_id: int, number: int) -> HttpResponse:
+    """One version's text as a file: what the page offers when two versions are too large to compare."""
+    version = agreement_version_list(actor=request.actor, agreement_id=agreement_id).filter(number=number).first()
+    if version is None:
+        raise Http404
+    response = HttpResponse(version.text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="agreement-{agreement_id}-v{number}.txt"'
+    return response
 
 
 @member_required

@@ -1,4 +1,8 @@
-"""Organisation settings for admins: members and roles, and links to the other settings pages."""
+"""Organisation settings for admins: members and roles, invitations, and links to the other settings pages.
+
+People join by invitation (apps/accounts/invitations.py): the page says the same whether or not the
+address has an account.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +19,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts import services
 from apps.accounts.decorators import member_required
-from apps.accounts.models import Membership
-from apps.accounts.selectors import member_get, member_list, user_by_email
+from apps.accounts.invitations import invitation_create, invitation_list_open, invitation_revoke
+from apps.accounts.models import Invitation, Membership
+from apps.accounts.selectors import member_get, member_list
+from apps.common.errors import ApplicationError
 from apps.dashboard.forms import ChoiceField, run_service
 from apps.dashboard.views._common import forbidden
 
 
 class MemberAddForm(forms.Form):
-    email = forms.EmailField(label=gettext_lazy("E-mail of their PeaceCase account"), max_length=254)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
     role = ChoiceField(label=gettext_lazy("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEDIATOR)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -54,6 +60,7 @@ def _page(request: HttpRequest, *, add_form: forms.Form | None = None, role_form
             membership_id=m.pk, initial={"role": m.role})
     return render(request, "dashboard/organisation_settings.html", {
         "members": members,
+        "invitations": list(invitation_list_open(actor=request.actor)),
         "add_form": add_form or MemberAddForm(),
         "links": {
             "reminder_rules": _url_or_none("reminders:rules"),
@@ -74,21 +81,40 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
 @member_required
 @require_POST
 def organisation_member_add(request: HttpRequest) -> HttpResponse:
-    """Add an existing account to the organisation (there is no invitation of new people yet)."""
+    """Invite a person by e-mail: they join when they accept. Nothing here says whether the address
+    has an account (DESIGN.md §3b)."""
     if not request.actor.is_admin:
         return forbidden(request)
     form = MemberAddForm(request.POST)
     if form.is_valid():
-        user = user_by_email(email=form.cleaned_data["email"])
-        if user is None:
-            # Says no more than that the address cannot be added: nothing about other organisations.
-            form.add_error("email", _("No account with this e-mail address can be added. "
-                                      "The person needs a PeaceCase account first."))
-        elif run_service(form, services.membership_create, user=user, organisation=request.actor.organisation,
-                         role=form.cleaned_data["role"], by=request.user, field_map={"user": "email"}):
-            messages.success(request, _("%(name)s is now a member.") % {"name": user})
-            return redirect(reverse("organisation_settings") + "#members-title")
+        invitation = run_service(
+            form, invitation_create, actor=request.actor, email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            link_for=lambda token: request.build_absolute_uri(reverse("invitation_accept", args=[token])),
+        )
+        if invitation is not None:
+            messages.success(request, _("An invitation to join as %(role)s was sent to %(email)s. It works once, "
+                                        "for seven days.") % {"role": invitation.get_role_display(),
+                                                               "email": invitation.email})
+            return redirect(reverse("organisation_settings") + "#invitations-title")
     return _page(request, add_form=form)
+
+
+@member_required
+@require_POST
+def organisation_invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    if not request.actor.is_admin:
+        return forbidden(request)
+    invitation = Invitation.objects.filter(pk=invitation_id, organisation=request.actor.organisation).first()
+    if invitation is None:
+        raise Http404
+    try:
+        invitation_revoke(actor=request.actor, invitation=invitation)
+        messages.success(request, _("The invitation to %(email)s is withdrawn: its link no longer works.")
+                         % {"email": invitation.email})
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect(reverse("organisation_settings") + "#invitations-title")
 
 
 @member_required
