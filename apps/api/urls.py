@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.api import accounts, agreements, audit, disputes, negotiations, parties, reminders, sessions, webhooks
+from apps.api import accounts, agreements, audit, disputes, keys, negotiations, parties, reminders, sessions, webhooks
 from apps.api.base import ResourceRouter
 from apps.api.docs import redoc_view, schema_view, swagger_view
 from apps.api.problems import not_found
@@ -9,6 +9,7 @@ from apps.api.problems import not_found
 router = ResourceRouter()
 router.register("members", accounts.MemberViewSet, basename="member")
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register("api-keys", keys.APIKeyViewSet, basename="api-key")
 router.register("parties", parties.PartyViewSet, basename="party")
 router.register("representatives", parties.RepresentativeViewSet, basename="representative")
 router.register("disputes", disputes.DisputeViewSet, basename="dispute")
@@ -41,6 +42,11 @@ v1 = [
         "webhooks/<int:endpoint_id>/deliveries/",
         webhooks.WebhookDeliveryViewSet.as_view({"get": "list"}),
         name="webhook-delivery-list",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/deliveries/<int:pk>/redeliver/",
+        webhooks.WebhookDeliveryViewSet.as_view({"post": "redeliver"}),
+        name="webhook-delivery-redeliver",
     ),
     path("disputes/<int:pk>/timeline/", disputes.DisputeTimelineView.as_view(), name="dispute-timeline"),
     path("disputes/<int:pk>/current-texts/", negotiations.CurrentTextsView.as_view(), name="dispute-current-texts"),
