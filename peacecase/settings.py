@@ -346,6 +346,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # validatorUrl None: Swagger UI would otherwise load a badge image from an outside validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The payload of every webhook event (OpenAPI 3.1 "webhooks"), one import path per event.
+    "WEBHOOKS": [f"apps.api.webhook_events.{name}" for name in (
+        "DISPUTE_STAGE_CHANGED", "SESSION_SCHEDULED", "SESSION_RESCHEDULED", "SESSION_CANCELLED", "SESSION_HELD",
+        "PROPOSAL_TABLED", "PROPOSAL_ANSWERED", "AGREEMENT_SIGNED", "PROVISION_ASSESSMENT_RECORDED", "PING",
+    )],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.webhook_events.postprocess_webhooks",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "apps.webhooks.models.SUBSCRIBABLE_EVENTS",
         "DeliveryEventEnum": "apps.webhooks.models.WebhookEvent",
