@@ -103,6 +103,7 @@ urlpatterns = [
     path("settings/webhooks/<int:endpoint_id>/edit/", integrations.webhook_edit_page, name="webhook_edit"),
     path("settings/webhooks/<int:endpoint_id>/rotate/", integrations.webhook_rotate_page, name="webhook_rotate"),
     path("settings/webhooks/<int:endpoint_id>/ping/", integrations.webhook_ping_page, name="webhook_ping"),
+    path("settings/webhooks/<int:endpoint_id>/replay/", integrations.webhook_replay_page, name="webhook_replay"),
     path("settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
          integrations.webhook_redeliver_page, name="webhook_redeliver"),
 ]

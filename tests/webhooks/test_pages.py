@@ -158,3 +158,19 @@ def test_the_pages_have_a_fixed_number_of_queries(org, admin_client, django_asse
         assert admin_client.get("/settings/webhooks/").status_code == 200
     with django_assert_max_num_queries(7):
         assert admin_client.get(f"/settings/webhooks/{endpoint.pk}/").status_code == 200
+
+
+def test_an_admin_replays_a_period_from_the_page(org, admin_client, django_capture_on_commit_callbacks):
+    endpoint = WebhookEndpointFactory(organisation=org)
+    given_up = WebhookDeliveryFactory(endpoint=endpoint, status="given_up")
+    delivered = WebhookDeliveryFactory(endpoint=endpoint, status="delivered")
+    with django_capture_on_commit_callbacks():
+        response = admin_client.post(f"/settings/webhooks/{endpoint.pk}/replay/", {
+            "since": "2020-01-01T00:00", "until": "2100-01-01T00:00", "only_failed": "on"}, follow=True)
+    assert response.status_code == 200 and "1 delivery will be sent again." in response.content.decode()
+    given_up.refresh_from_db()
+    delivered.refresh_from_db()
+    assert given_up.status == "pending" and delivered.status == "delivered"
+    bad = admin_client.post(f"/settings/webhooks/{endpoint.pk}/replay/", {
+        "since": "2021-01-01T00:00", "until": "2020-01-01T00:00"})
+    assert bad.status_code == 400 and "The end of the window must be after its start." in bad.content.decode()

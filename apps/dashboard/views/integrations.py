@@ -32,6 +32,7 @@ from apps.dashboard.views._common import forbidden
 from apps.webhooks.models import SUBSCRIBABLE_EVENTS, WebhookEndpoint
 from apps.webhooks.selectors import webhook_delivery_list, webhook_endpoint_list
 from apps.webhooks.services import (
+    webhook_deliveries_replay,
     webhook_delivery_redeliver,
     webhook_endpoint_create,
     webhook_endpoint_ping,
@@ -186,6 +187,19 @@ class WebhookForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class ReplayForm(forms.Form):
+    since = forms.DateTimeField(label=gettext_lazy("From"),
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    until = forms.DateTimeField(label=gettext_lazy("Until"),
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    only_failed = forms.BooleanField(label=gettext_lazy("Only deliveries that were given up"), required=False,
+                                     initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "replay-%s")
+        super().__init__(*args, **kwargs)
+
+
 def _webhook_list_page(request: HttpRequest, form: WebhookForm | None = None, status: int = 200) -> HttpResponse:
     return render(request, "dashboard/webhook_list.html", {
         "endpoints": list(webhook_endpoint_list(actor=request.actor)),
@@ -225,7 +239,7 @@ def _endpoint_or_404(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
 
 
 def _webhook_detail_page(request: HttpRequest, endpoint: WebhookEndpoint, form: WebhookForm | None = None,
-                         status: int = 200) -> HttpResponse:
+                         status: int = 200, replay_form: ReplayForm | None = None) -> HttpResponse:
     deliveries = list(webhook_delivery_list(actor=request.actor, endpoint_id=endpoint.pk)
                       .defer("payload").order_by("-id")[:DELIVERY_LOG_SIZE])
     form = form or WebhookForm(prefix_id="edit", initial={
@@ -234,6 +248,7 @@ def _webhook_detail_page(request: HttpRequest, endpoint: WebhookEndpoint, form: 
     })
     return render(request, "dashboard/webhook_detail.html", {
         "endpoint": endpoint, "form": form, "deliveries": deliveries, "log_size": DELIVERY_LOG_SIZE,
+        "replay_form": replay_form or ReplayForm(),
         "shown_once": _take_shown_once(request),
     }, status=status)
 
@@ -316,3 +331,23 @@ def webhook_redeliver_page(request: HttpRequest, endpoint_id: int, delivery_id: 
         messages.success(request, _("The delivery will be sent again."))
 
     return _endpoint_action(request, endpoint_id, do)
+
+
+@member_required
+@require_POST
+def webhook_replay_page(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    """Send again the deliveries of a time window (times typed in the admin's own time zone)."""
+    if refused := _admin_only(request):
+        return refused
+    endpoint = _endpoint_or_404(request, endpoint_id)
+    form = ReplayForm(request.POST)
+    if form.is_valid():
+        queued = run_service(form, webhook_deliveries_replay, actor=request.actor, endpoint=endpoint,
+                             **form.cleaned_data)
+        if queued is not None:
+            messages.success(request, ngettext("%(n)d delivery will be sent again.",
+                                               "%(n)d deliveries will be sent again.", queued) % {"n": queued})
+            return redirect(reverse("webhook_detail", args=[endpoint.pk]) + "#deliveries-title")
+        if isinstance(getattr(form, "application_error", None), AccessDenied):
+            return forbidden(request)
+    return _webhook_detail_page(request, endpoint, status=400, replay_form=form)
