@@ -82,7 +82,7 @@ class APIKeyViewSet(ResourceViewSet):
     lookup_field = "prefix"
     lookup_value_regex = "[A-Za-z0-9]+"
     ordering = "-created"
-    # A retried POST must not mint a second key; the replay returns the first response (with its key).
+    # No Idempotency-Key replay here: it would keep the response, and so the raw key, in the database.
     idempotent_create = False
 
     def get_queryset(self) -> Any:
