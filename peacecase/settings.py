@@ -340,14 +340,21 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # validatorUrl None: Swagger UI would otherwise load a badge image from an outside validator.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    # The enum hook first (it names the enums), then integer ids, id descriptions, readable enum
-    # member names and 3.1 nulls for generated clients (apps/api/schema.py).
+    # The payload of every webhook event (OpenAPI 3.1 "webhooks"), one import path per event.
+    "WEBHOOKS": [f"apps.api.webhook_events.{name}" for name in (
+        "DISPUTE_STAGE_CHANGED", "SESSION_SCHEDULED", "SESSION_RESCHEDULED", "SESSION_CANCELLED", "SESSION_HELD",
+        "PROPOSAL_TABLED", "PROPOSAL_ANSWERED", "AGREEMENT_SIGNED", "PROVISION_ASSESSMENT_RECORDED", "PING",
+    )],
+    # The enum hook first (it names the enums), then the webhooks' payloads, then integer ids, id
+    # descriptions, readable enum member names and 3.1 nulls for generated clients (apps/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.webhook_events.postprocess_webhooks",
         "apps.api.schema.postprocess_for_clients",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "WebhookEventEnum": "apps.webhooks.models.WebhookEvent",
+        "WebhookEventEnum": "apps.webhooks.models.SUBSCRIBABLE_EVENTS",
+        "DeliveryEventEnum": "apps.webhooks.models.WebhookEvent",
         "MembershipRoleEnum": "apps.accounts.models.Membership.Role",
         "DeliveryStatusEnum": "apps.webhooks.models.WebhookDelivery.Status",
         "DisputeStageEnum": "apps.disputes.models.Stage",
@@ -367,8 +374,18 @@ SPECTACULAR_SETTINGS = {
 }
 # Webhook URLs may point at private addresses only on a laptop or in tests (SSRF otherwise).
 WEBHOOKS_ALLOW_PRIVATE = env.bool("PEACECASE_WEBHOOKS_ALLOW_PRIVATE", default=DEBUG or TESTING)
-WEBHOOKS_MAX_ATTEMPTS = env.int("PEACECASE_WEBHOOKS_MAX_ATTEMPTS", default=8)
+# Failed deliveries are retried with exponential back-off (base doubling up to the cap, with
+# jitter) for at least WEBHOOKS_RETRY_HOURS; MAX_ATTEMPTS is only a safety net.
+WEBHOOKS_RETRY_HOURS = env.float("PEACECASE_WEBHOOKS_RETRY_HOURS", default=24.0)
+WEBHOOKS_MAX_ATTEMPTS = env.int("PEACECASE_WEBHOOKS_MAX_ATTEMPTS", default=40)
 WEBHOOKS_RETRY_BASE_SECONDS = env.float("PEACECASE_WEBHOOKS_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOKS_RETRY_MAX_SECONDS = env.float("PEACECASE_WEBHOOKS_RETRY_MAX_SECONDS", default=2 * 3600.0)
+# After a secret rotation the old secret keeps signing (next to the new one) this long.
+WEBHOOKS_SECRET_OVERLAP_HOURS = env.float("PEACECASE_WEBHOOKS_SECRET_OVERLAP_HOURS", default=24.0)
+# The domain module that says whose integrations may read a dispute (webhooks never import the domain).
+WEBHOOKS_AUDIENCE = "apps.disputes.audience"
+# A rotated API key keeps working this long next to its successor (0: revoked at once).
+API_KEY_ROTATION_OVERLAP_HOURS = env.float("PEACECASE_API_KEY_ROTATION_OVERLAP_HOURS", default=24.0)
 
 # --- Logging ------------------------------------------------------------------------------------
 

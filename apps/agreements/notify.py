@@ -74,7 +74,7 @@ def provision_reminders_cancel(*, provision_id: int) -> None:
 
 def agreement_signed(*, agreement: Agreement) -> None:
     webhook_emit(
-        organisation=agreement.organisation,
+        dispute_id=agreement.dispute_id,
         event="agreement.signed",
         payload={
             "agreement": {"id": agreement.pk, "type": agreement.type, "status": agreement.status,
@@ -88,7 +88,7 @@ def assessment_recorded(*, assessment: ImplementationAssessment, current_score: 
     provision = assessment.provision
     agreement = provision.agreement
     webhook_emit(
-        organisation=agreement.organisation,
+        dispute_id=agreement.dispute_id,
         event="provision.assessment_recorded",
         payload={
             "assessment": {"id": assessment.pk, "score": assessment.score,

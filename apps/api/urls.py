@@ -7,6 +7,7 @@ from apps.api import (
     audit,
     changes,
     disputes,
+    keys,
     negotiations,
     parties,
     reminders,
@@ -20,6 +21,7 @@ from apps.api.problems import not_found
 router = ResourceRouter()
 router.register("members", accounts.MemberViewSet, basename="member")
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register("api-keys", keys.APIKeyViewSet, basename="api-key")
 router.register("parties", parties.PartyViewSet, basename="party")
 router.register("representatives", parties.RepresentativeViewSet, basename="representative")
 router.register("disputes", disputes.DisputeViewSet, basename="dispute")
@@ -53,6 +55,11 @@ v1 = [
         "webhooks/<int:endpoint_id>/deliveries/",
         webhooks.WebhookDeliveryViewSet.as_view({"get": "list"}),
         name="webhook-delivery-list",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/deliveries/<int:pk>/redeliver/",
+        webhooks.WebhookDeliveryViewSet.as_view({"post": "redeliver"}),
+        name="webhook-delivery-redeliver",
     ),
     path("disputes/<int:pk>/timeline/", disputes.DisputeTimelineView.as_view(), name="dispute-timeline"),
     path("disputes/<int:pk>/current-texts/", negotiations.CurrentTextsView.as_view(), name="dispute-current-texts"),

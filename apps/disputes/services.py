@@ -353,13 +353,13 @@ def dispute_change_stage(
 
 
 def _emit(dispute: Dispute, event: str, extra: dict) -> None:
-    """Tell the organisation's webhooks, when that app is installed (it is a layer below us)."""
+    """Tell the webhooks of every organisation that may read the dispute (that app is a layer below us)."""
     try:
         from apps.webhooks.services import webhook_emit
     except ImportError:
         return
     payload = {"dispute": {"id": dispute.pk, "reference": dispute.reference}, **extra}
-    webhook_emit(organisation=dispute.organisation, event=event, payload=payload)
+    webhook_emit(dispute_id=dispute.pk, event=event, payload=payload)
 
 
 @transaction.atomic

@@ -60,7 +60,7 @@ def _deadline_reminders(proposal: Proposal) -> None:
 
 def proposal_tabled(*, proposal: Proposal) -> None:
     _deadline_reminders(proposal)
-    webhook_emit(organisation=proposal.dispute.organisation, event="proposal.tabled", payload=_payload(proposal))
+    webhook_emit(dispute_id=proposal.dispute_id, event="proposal.tabled", payload=_payload(proposal))
 
 
 def proposal_deadline_changed(*, proposal: Proposal) -> None:
@@ -74,7 +74,7 @@ def proposal_considered(*, proposal: Proposal) -> None:
 def proposal_answered(*, proposal: Proposal) -> None:
     """Accepted, rejected, withdrawn or superseded: nobody owes it a response any more."""
     reminders_cancel_for(target_type=PROPOSAL_TARGET, target_id=proposal.pk)
-    webhook_emit(organisation=proposal.dispute.organisation, event="proposal.answered", payload=_payload(proposal))
+    webhook_emit(dispute_id=proposal.dispute_id, event="proposal.answered", payload=_payload(proposal))
 
 
 def _reach_proposals(*, actor: Actor, target_ids: list[int]) -> dict[int, dict]:

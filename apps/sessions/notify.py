@@ -62,7 +62,7 @@ def _session_payload(session: MediationSession) -> dict:
 
 
 def _emit(session: MediationSession, event: str) -> None:
-    webhook_emit(organisation=session.dispute.organisation, event=event, payload=_session_payload(session))
+    webhook_emit(dispute_id=session.dispute_id, event=event, payload=_session_payload(session))
 
 
 def _upcoming(session: MediationSession) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -21,6 +23,16 @@ class WebhookEvent(models.TextChoices):
     PROPOSAL_ANSWERED = "proposal.answered", _("Proposal answered")
     AGREEMENT_SIGNED = "agreement.signed", _("Agreement signed")
     PROVISION_ASSESSMENT_RECORDED = "provision.assessment_recorded", _("Provision assessment recorded")
+    # Sent on request to one endpoint only; nobody subscribes to it.
+    PING = "webhook.ping", _("Test ping")
+
+    @classmethod
+    def subscribable(cls) -> list[tuple[str, str]]:
+        return [(value, label) for value, label in cls.choices if value != cls.PING]
+
+
+# What an endpoint may subscribe to (for the API schema's enum and the forms).
+SUBSCRIBABLE_EVENTS = WebhookEvent.subscribable()
 
 
 class WebhookEndpoint(TimeStampedModel):
@@ -35,6 +47,10 @@ class WebhookEndpoint(TimeStampedModel):
     )
     # Standard Webhooks secret ("whsec_" + base64); kept in clear, it is needed to sign.
     secret = models.CharField(_("signing secret"), max_length=100)
+    # After a rotation the old secret signs too until it expires (both signatures in one header),
+    # so a receiver can switch secrets without losing a delivery.
+    previous_secret = models.CharField(_("previous signing secret"), max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(_("previous secret expires at"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
@@ -54,6 +70,12 @@ class WebhookEndpoint(TimeStampedModel):
     def __str__(self) -> str:
         return self.url
 
+    def signing_secrets(self, *, now: datetime) -> list[str]:
+        """The current secret, then the previous one while its overlap lasts."""
+        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > now:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
 
 class WebhookDelivery(models.Model):
     """The outbox: one row per event and endpoint, written in the emitter's transaction."""
@@ -63,12 +85,18 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed, will retry")
         GIVEN_UP = "given_up", _("Given up")
+        # The endpoint's organisation could no longer read the dispute when the delivery was due
+        # (share revoked, dispute restricted): nothing was sent.
+        WITHHELD = "withheld", _("Withheld: no longer visible")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
     )
     event = models.CharField(_("event"), max_length=60, choices=WebhookEvent.choices)
     payload = models.JSONField(_("payload"))
+    # The dispute the event is about, re-checked against the endpoint's organisation before each
+    # attempt (DESIGN.md §3b). A plain id: webhooks sit below the domain. None for a test ping.
+    dispute_id = models.BigIntegerField(_("dispute id"), null=True, blank=True)
     webhook_id = models.CharField(_("webhook id"), max_length=64, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -76,6 +104,8 @@ class WebhookDelivery(models.Model):
     last_status_code = models.PositiveSmallIntegerField(_("last status code"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Failed attempts are retried with back-off until this time (set again by a redelivery).
+    retry_until = models.DateTimeField(_("retry until"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
@@ -89,10 +119,12 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(status__in=["pending", "failed"]),
             ),
             models.Index(fields=["endpoint", "-id"], name="webhook_delivery_endpoint"),
+            # Replay of a time window: one endpoint's deliveries by creation time.
+            models.Index(fields=["endpoint", "created_at"], name="webhook_delivery_replay"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "delivered", "failed", "given_up"]),
+                condition=models.Q(status__in=["pending", "delivered", "failed", "given_up", "withheld"]),
                 name="webhook_delivery_status_valid",
             ),
         ]

@@ -274,6 +274,7 @@ CALLS: dict[str, Callable[[Scene], dict[str, Any]]] = {
     "agreements.agreement_import_upsert": lambda s: {"dispute": s.dispute, **_imported(s)},
     "api.api_key_create": lambda s: {"organisation": s.org, "name": "partner"},
     "api.api_key_revoke": lambda s: {"api_key": make_api_key(s.org)[0]},
+    "api.api_key_rotate": lambda s: {"api_key": make_api_key(s.org)[0]},
     "api.api_key_mark_used": lambda s: {"api_key": make_api_key(s.org)[0]},
     "api.idempotency_purge_expired": lambda s: _idempotency_row(s),
     "dashboard.calendar_feed_create": lambda s: {},
@@ -375,12 +376,20 @@ CALLS: dict[str, Callable[[Scene], dict[str, Any]]] = {
     "sessions.action_item_reopen": lambda s: {"item": _done(s.item)},
     "webhooks.webhook_emit": lambda s: _with(
         lambda: WebhookEndpointFactory(organisation=s.org, events=[WebhookEvent.SESSION_SCHEDULED]),
-        organisation=s.org, event=WebhookEvent.SESSION_SCHEDULED, payload={"session_id": 1}),
+        dispute_id=s.dispute.pk, event=WebhookEvent.SESSION_SCHEDULED, payload={"session_id": 1}),
     "webhooks.webhook_endpoint_create": lambda s: {"url": "http://127.0.0.1:9/hook",
                                                    "events": [WebhookEvent.SESSION_SCHEDULED]},
     "webhooks.webhook_endpoint_update": lambda s: {"endpoint": WebhookEndpointFactory(organisation=s.org),
                                                    "data": {"description": "Renamed"}},
     "webhooks.webhook_endpoint_delete": lambda s: {"endpoint": WebhookEndpointFactory(organisation=s.org)},
+    "webhooks.webhook_endpoint_rotate_secret": lambda s: {"endpoint": WebhookEndpointFactory(organisation=s.org)},
+    "webhooks.webhook_endpoint_ping": lambda s: {"endpoint": WebhookEndpointFactory(organisation=s.org)},
+    "webhooks.webhook_delivery_redeliver": lambda s: {"delivery": WebhookDeliveryFactory(
+        endpoint=WebhookEndpointFactory(organisation=s.org), status="given_up")},
+    "webhooks.webhook_deliveries_replay": lambda s: {
+        "endpoint": WebhookDeliveryFactory(endpoint=WebhookEndpointFactory(organisation=s.org),
+                                           status="given_up").endpoint,
+        "since": timezone.now() - dt.timedelta(days=1), "until": timezone.now() + dt.timedelta(minutes=1)},
     # A closed port on this machine: the attempt fails at once and is recorded, nothing leaves it.
     "webhooks.webhook_delivery_attempt": lambda s: {"delivery_id": WebhookDeliveryFactory(
         endpoint=WebhookEndpointFactory(organisation=s.org, url="http://127.0.0.1:9/hook")).pk},

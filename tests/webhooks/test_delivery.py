@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import Organisation
 from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.services import webhook_delivery_attempt, webhook_emit, webhook_sweep
+from tests.factories.disputes import DisputeFactory
 from tests.factories.webhooks import WebhookDeliveryFactory, WebhookEndpointFactory
 
 FAST_RETRIES = {"WEBHOOKS_RETRY_BASE_SECONDS": 0.2, "WEBHOOKS_ALLOW_PRIVATE": True}
@@ -45,8 +46,9 @@ def _verify(secret: str, request: dict) -> bool:
 
 
 def _emit(organisation: Organisation, event: str = "session.scheduled") -> WebhookDelivery:
+    dispute = DisputeFactory(organisation=organisation)
     with transaction.atomic():
-        (delivery,) = webhook_emit(organisation=organisation, event=event, payload={"session_id": 42})
+        (delivery,) = webhook_emit(dispute_id=dispute.pk, event=event, payload={"session_id": 42})
     return delivery
 
 

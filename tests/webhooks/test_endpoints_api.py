@@ -103,3 +103,55 @@ def test_deliveries_are_listed_newest_first(org, admin_api, django_assert_max_nu
         rows = admin_api.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries/").json()["results"]
     assert [r["id"] for r in rows] == [second.pk, first.pk]
     assert "payload" not in rows[0] and rows[0]["status"] == "pending"
+
+
+def test_an_admin_rotates_pings_replays_and_redelivers_through_the_api(org, admin_api,
+                                                                     django_capture_on_commit_callbacks):
+    endpoint = WebhookEndpointFactory(organisation=org)
+    old_secret = endpoint.secret
+    response = admin_api.post(f"/api/v1/webhooks/{endpoint.pk}/rotate-secret/", {"overlap_hours": 2}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    endpoint.refresh_from_db()
+    assert body["secret"] == endpoint.secret != old_secret and endpoint.previous_secret == old_secret
+    assert body["previous_secret_expires_at"] is not None
+    assert old_secret not in str(admin_api.get(f"/api/v1/webhooks/{endpoint.pk}/").json())
+    assert_problem(admin_api.post(f"/api/v1/webhooks/{endpoint.pk}/rotate-secret/", {"overlap_hours": 500},
+                                  format="json"), 400)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        ping = admin_api.post(f"/api/v1/webhooks/{endpoint.pk}/ping/", format="json")
+    assert ping.status_code == 202 and ping.json()["event"] == "webhook.ping" and len(callbacks) == 1
+
+    given_up = WebhookDeliveryFactory(endpoint=endpoint, status="given_up", attempts=8)
+    with django_capture_on_commit_callbacks():
+        redelivered = admin_api.post(f"/api/v1/webhooks/{endpoint.pk}/deliveries/{given_up.pk}/redeliver/")
+    assert redelivered.status_code == 202 and redelivered.json()["status"] == "pending"
+    assert redelivered.json()["webhook_id"] == given_up.webhook_id
+
+    WebhookDeliveryFactory(endpoint=endpoint, status="given_up")
+    with django_capture_on_commit_callbacks():
+        replay = admin_api.post(f"/api/v1/webhooks/{endpoint.pk}/replay/", {
+            "since": "2020-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"}, format="json")
+    assert replay.status_code == 202 and replay.json() == {"queued": 1}
+    assert_problem(admin_api.post(f"/api/v1/webhooks/{endpoint.pk}/replay/", {
+        "since": "2021-01-01T00:00:00Z", "until": "2020-01-01T00:00:00Z"}, format="json"), 400)
+
+
+def test_operations_on_endpoints_are_for_their_organisations_admins(org, other_org, mediator_membership, key_client):
+    endpoint = WebhookEndpointFactory(organisation=org)
+    delivery = WebhookDeliveryFactory(endpoint=endpoint, status="given_up")
+    secret = endpoint.secret
+    mediator = APIClient()
+    mediator.force_login(mediator_membership.user)
+    _key, raw_key = make_api_key(org, scope="write")
+    outsider = APIClient()
+    outsider.force_login(MembershipFactory(organisation=other_org, role="admin").user)
+    for path in (f"/api/v1/webhooks/{endpoint.pk}/rotate-secret/", f"/api/v1/webhooks/{endpoint.pk}/ping/",
+                 f"/api/v1/webhooks/{endpoint.pk}/deliveries/{delivery.pk}/redeliver/"):
+        assert_problem(mediator.post(path, {}, format="json"), 403, "admin_only")
+        assert_problem(key_client(raw_key).post(path, {}, format="json"), 403, "no_api_keys")
+        assert_problem(outsider.post(path, {}, format="json"), 404)
+    endpoint.refresh_from_db()
+    delivery.refresh_from_db()
+    assert endpoint.secret == secret and delivery.status == "given_up"
