@@ -29,7 +29,7 @@ def _page(client, w, sw, who="mediator"):
 
 
 def _column(body, name):
-    return body.split(f'<h2 id="col-')[1:][0 if name == "Riverside Farmers Union" else 1].split("</section>")[0]
+    return body.split('<h2 id="col-')[1:][0 if name == "Riverside Farmers Union" else 1].split("</section>")[0]
 
 
 def test_after_a_counter_proposal_the_move_passes_to_the_other_party(client, w, sw):

@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from apps.dashboard.timezones import zone_label
+from apps.common.timezones import zone_label
 
 register = template.Library()
 
