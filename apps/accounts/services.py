@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import Membership, Organisation, User
-from apps.common.errors import ApplicationError
+from apps.common.errors import AccessDenied, ApplicationError
 from apps.common.services import audit_record
 from apps.common.text import clean_name
+from apps.common.timezones import canonical_time_zones
 
 
 @transaction.atomic
@@ -60,3 +62,32 @@ def membership_change_role(*, membership: Membership, role: str, by: User | None
     audit_record(actor=by, action="accounts.membership.role_changed", target=membership,
                  organisation=membership.organisation, before=before, after={"role": role})
     return membership
+
+
+# --- a person's own profile ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_update_profile(
+    *, user: User, by: User, name: str, language: str, time_zone: str, organisation: Organisation | None = None
+) -> User:
+    """A person changes their own name, language and time zone, nobody else's (admins manage
+    memberships, not people). The zone must be a current IANA name; a legacy alias already stored
+    may be kept as it is."""
+    if by.pk != user.pk:
+        raise AccessDenied(_("Only the account's owner may change its profile."))
+    if language not in {code for code, _label in settings.LANGUAGES}:
+        raise ApplicationError(_("Choose one of the languages offered."), field="language")
+    if time_zone != user.time_zone and time_zone not in canonical_time_zones():
+        raise ApplicationError(_("Choose a time zone from the list, e.g. Europe/Berlin or Asia/Kathmandu."),
+                               field="time_zone")
+    before = {"name": user.name, "language": user.language, "time_zone": user.time_zone}
+    after = {"name": name.strip(), "language": language, "time_zone": time_zone}
+    if before == after:
+        return user
+    user.name, user.language, user.time_zone = after["name"], language, time_zone
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=["name", "language", "time_zone"])
+    audit_record(actor=by, action="accounts.user.profile_updated", target=user, organisation=organisation,
+                 before=before, after=after)
+    return user

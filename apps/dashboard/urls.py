@@ -11,6 +11,7 @@ from apps.dashboard.views import (
     parties,
     portfolio,
     portfolio_record,
+    profile,
     proposals,
     record,
     shuttle,
@@ -19,6 +20,7 @@ from apps.dashboard.views import sessions as session_views
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("accounts/profile/", profile.profile, name="profile"),
     # disputes and the case workspace
     path("disputes/", disputes.dispute_list, name="dispute_list"),
     path("disputes/export.csv", disputes.dispute_export, name="dispute_export"),

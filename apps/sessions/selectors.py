@@ -34,6 +34,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -361,6 +362,17 @@ def note_knowers(*, actor: Actor, note_id: int) -> list[Knower] | None:
 # --- shuttle rounds -------------------------------------------------------------------------------
 
 
+def _last_tabled_at() -> Subquery:
+    """When the party last tabled a proposal (on the round's issue, if it carries one) since the
+    round opened: an answer, as much as a visit it answered."""
+    return Subquery(
+        Proposal.objects.filter(
+            tabled_by_id=OuterRef("case_party_id"), tabled_at__gte=OuterRef("shuttle_round__opened_at"),
+            issue_id=Coalesce(OuterRef("shuttle_round__subject_issue_id"), F("issue_id")),
+        ).order_by("-tabled_at").values("tabled_at")[:1]
+    )
+
+
 def shuttle_round_list(
     *, actor: Actor, dispute_id: int | None = None, status: str | None = None
 ) -> QuerySet[ShuttleRound]:
@@ -375,8 +387,8 @@ def shuttle_round_list(
         ShuttleRound.objects.filter(dispute__in=dispute_ids_visible(actor=actor))
         .select_related("dispute", "subject_issue", "subject_proposal")
         .prefetch_related(
-            Prefetch("round_parties", queryset=ShuttleRoundParty.objects.select_related("case_party__party"),
-                     to_attr="parties_loaded"),
+            Prefetch("round_parties", queryset=ShuttleRoundParty.objects.select_related("case_party__party")
+                     .annotate(last_tabled_at=_last_tabled_at()), to_attr="parties_loaded"),
             Prefetch("visits", queryset=visits, to_attr="visits_loaded"),
         )
     )
@@ -393,6 +405,10 @@ class PartyTurn:
     last_visit: MediationSession | None
     owes_reply: bool
     waiting_since: dt.datetime
+    answered_at: dt.datetime | None = None
+    awaiting_answer: bool = False
+    news: int = 0
+    why: str = ""  # "not_visited", "awaiting_answer", "news" (what makes it owe), "" when it does not
 
 
 @dataclass(frozen=True)
@@ -401,33 +417,44 @@ class ShuttleState:
     waiting_since: dt.datetime | None
     next_visit: MediationSession | None
     parties: list[PartyTurn]
+    why: str = ""
 
 
-def shuttle_round_state(shuttle_round: ShuttleRound) -> ShuttleState:
-    """Derived from the visits, never stored: whose move it is and since when.
+def shuttle_round_state(shuttle_round: ShuttleRound, *, news: dict[int, int] | None = None) -> ShuttleState:
+    """Derived from the visits and the proposals, never stored: whose move it is and since when.
 
-    A party owes a reply when it was never visited, when it has not answered its last visit,
-    or when another party answered after its last contact (there is news to put to it).
-    Whose move: of those, the one visited least recently (never visited counts as the round's
-    opening); it has been waiting since its last visit. Needs the round from
-    ``shuttle_round_list`` (parties and visits loaded); no queries.
+    A party answers by answering a visit (``party_replied_at``) or by tabling a proposal in the
+    round (``last_tabled_at``, annotated by ``shuttle_round_list``). It owes the next step when it
+    was never visited; when its last visit has no answer since it began; or when there is news to
+    put to it: another party answered after its last contact, or (``news``: the board passes the
+    size of each carry list) something may be told to it that it has not been told. Whose move:
+    of those, the one contacted least recently; it has been waiting since its last contact. Needs
+    the round from ``shuttle_round_list``; no queries.
     """
+    news = news or {}
     parties = [rp.case_party for rp in shuttle_round.parties_loaded]
+    tabled = {rp.case_party_id: getattr(rp, "last_tabled_at", None) for rp in shuttle_round.parties_loaded}
     visits = shuttle_round.visits_loaded
     held = [v for v in visits if v.status == MediationSession.Status.HELD]
     last: dict[int, MediationSession] = {}
+    answered: dict[int, dt.datetime] = {pid: at for pid, at in tabled.items() if at is not None}
     for v in held:  # ordered by start, so the last one wins
         last[v.visit_party_id] = v
-    replies = [(v.party_replied_at, v.visit_party_id) for v in held if v.party_replied_at is not None]
+        if v.party_replied_at is not None:
+            answered[v.visit_party_id] = max(answered.get(v.visit_party_id, v.party_replied_at), v.party_replied_at)
     turns: list[PartyTurn] = []
     for cp in parties:
-        lv = last.get(cp.pk)
+        lv, ans, n = last.get(cp.pk), answered.get(cp.pk), news.get(cp.pk, 0)
         if lv is None:
-            turns.append(PartyTurn(cp, None, True, shuttle_round.opened_at))
-            continue
-        contact = max(lv.ends_at, lv.party_replied_at or lv.ends_at)
-        owes = lv.party_replied_at is None or any(at > contact for at, pid in replies if pid != cp.pk)
-        turns.append(PartyTurn(cp, lv, owes, lv.ends_at))
+            contact = ans or shuttle_round.opened_at
+            awaiting = False
+        else:
+            contact = max(lv.ends_at, ans or lv.ends_at)
+            awaiting = ans is None or ans < lv.starts_at
+        others_since = any(at > contact for pid, at in answered.items() if pid != cp.pk)
+        why = ("not_visited" if lv is None and ans is None else "awaiting_answer" if awaiting
+               else "news" if (n or others_since) else "")
+        turns.append(PartyTurn(cp, lv, bool(why), contact, ans, awaiting, n, why))
     open_round = shuttle_round.status == ShuttleRound.Status.OPEN
     owing = [t for t in turns if t.owes_reply] if open_round else []
     first = min(owing, key=lambda t: t.waiting_since) if owing else None  # min() keeps the first of equals
@@ -437,6 +464,7 @@ def shuttle_round_state(shuttle_round: ShuttleRound) -> ShuttleState:
         waiting_since=first.waiting_since if first else None,
         next_visit=planned[0] if planned else None,
         parties=turns,
+        why=first.why if first else "",
     )
 
 

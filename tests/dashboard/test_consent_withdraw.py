@@ -117,7 +117,7 @@ def test_the_lead_withdraws_a_consent_and_the_list_says_when_and_by_whom(client,
     assert "Consent withdrawn" in item and "by Mina Mediator" in item
     # In the reader's own zone, like every other time on the page (the given_at beside it, the notes' times).
     when = timezone.localtime(consent.withdrawn_at, w.mediator.tzinfo)
-    assert f"withdrawn {when.day} {when:%b %Y, %H:%M} by Mina Mediator" in item
+    assert f"withdrawn {when.day} {when:%b %Y, %H:%M} (Europe/Paris) by Mina Mediator" in item
     assert BUTTON not in item and withdraw_url(w.caucus, consent) not in body
 
 

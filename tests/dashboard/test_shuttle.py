@@ -33,7 +33,7 @@ def test_the_board_shows_parties_as_columns_whose_move_and_the_team_side(client,
     client.force_login(w.mediator)
     body = client.get(board(shuttle)).content.decode()
     assert "Riverside Farmers Union" in body and "Hill Herders Council" in body
-    assert "Riverside Farmers Union's move" in body and "waiting for 2" in body
+    assert "Next move: Riverside Farmers Union" in body and "waiting for 2" in body
     team_side = body.split("What Riverside Farmers Union said in confidence")[1].split("</section>")[0]
     assert SECRET in team_side
     # The herders' carry list has the shared note, never the team-only one.
@@ -55,8 +55,10 @@ def test_recording_a_disclosure_of_a_shared_note_takes_one_click(client, w, shut
     r = client.post(board(shuttle) + "disclose/", {"to_party": w.herders.pk, "note": w.shared_note.pk}, **HX)
     assert "Recorded: Hill Herders Council was told." in r.content.decode()
     assert Disclosure.objects.filter(note=w.shared_note, to_party=w.herders).count() == 1
-    carry = r.content.decode().split("Carry list for Hill Herders Council")[1].split("said in confidence")[0]
+    carry = r.content.decode().split("Carry list for Hill Herders Council")[1].split("has been told")[0]
     assert "Both sides want the rains season respected" not in carry
+    ledger = r.content.decode().split("What Hill Herders Council has been told")[1].split("</ol>")[0]
+    assert "Both sides want the rains season respected" in ledger and "told on" in ledger
 
 
 def test_a_team_only_note_without_consent_is_refused_with_the_services_message(client, w, shuttle):
@@ -120,5 +122,5 @@ def test_the_board_runs_a_fixed_number_of_queries(client, w, shuttle, extra, dja
         SessionNoteFactory(session=w.caucus, visibility=Visibility.SHARED, source_party=w.farmers, text=f"s{i}")
     client.force_login(w.mediator)
     client.get(board(shuttle))
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(22):
         assert client.get(board(shuttle)).status_code == 200

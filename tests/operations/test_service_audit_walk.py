@@ -250,6 +250,8 @@ CALLS: dict[str, Callable[[Scene], dict[str, Any]]] = {
                                              "by": s.lead},
     "accounts.membership_change_role": lambda s: {
         "membership": MembershipFactory(organisation=s.org, role="analyst"), "role": "case_officer", "by": s.lead},
+    "accounts.user_update_profile": lambda s: {"user": s.lead, "by": s.lead, "name": "Renamed", "language": "fr",
+                                               "time_zone": "Asia/Kathmandu", "organisation": s.org},
     "agreements.agreement_create": lambda s: {"dispute": s.dispute, "title": "Accord", "type": "ceasefire",
                                               "text": "Article 1"},
     "agreements.agreement_update": lambda s: {"agreement": s.agreement, "data": {"title": "Renamed accord"}},

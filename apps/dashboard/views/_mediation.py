@@ -9,7 +9,6 @@ error beside the field and everything that was typed still in it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,12 +20,8 @@ from django.shortcuts import redirect, render
 
 from apps.common.errors import AccessDenied
 from apps.dashboard.forms import FastSelect, run_service
+from apps.dashboard.timezones import time_zone_choices
 from apps.dashboard.views._common import is_htmx
-
-
-@functools.cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z or z == "UTC"]
 
 
 class TimeZoneField(forms.ChoiceField):

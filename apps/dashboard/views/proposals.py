@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import member_required
 from apps.dashboard.forms import ChoiceField
+from apps.dashboard.timezones import LocalDateTimeField
 from apps.dashboard.views._mediation import call_service, model_choices, pick, pick_one, respond
 from apps.disputes.models import Dispute, NegotiationIssue
 from apps.disputes.policies import actor_may_write
@@ -42,9 +43,7 @@ class ProposalForm(forms.Form):
     tabled_in = ChoiceField(label=gettext_lazy("In session"), required=False)
     concessions = forms.CharField(label=gettext_lazy("Concessions made"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
-    response_deadline = forms.DateTimeField(
-        label=gettext_lazy("Response deadline (your time)"), required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    response_deadline = LocalDateTimeField(label=gettext_lazy("Response deadline"), required=False)
 
     def __init__(self, *args: Any, parties: list, sessions: list, prefix_id: str, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"{prefix_id}-%s")

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.decorators import member_required
 from apps.dashboard.forms import ChoiceField, UniqueIds
+from apps.dashboard.timezones import LocalDateTimeField, default_start
 from apps.dashboard.views._common import forbidden
 from apps.dashboard.views._mediation import (
     DateInput,
@@ -149,9 +150,7 @@ class ConsentForm(forms.Form):
     given_by_representative = ChoiceField(label=gettext_lazy("Given by (representative)"), required=False)
     given_by_name = forms.CharField(label=gettext_lazy("or by (name)"), required=False, max_length=200)
     method = ChoiceField(label=gettext_lazy("How"), choices=ConsentMethod.choices)
-    given_at = forms.DateTimeField(
-        label=gettext_lazy("When (your time)"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    given_at = LocalDateTimeField(label=gettext_lazy("When"))
     parties = forms.MultipleChoiceField(
         label=gettext_lazy("May be told to"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Leave all unticked if the party allows telling any party of the dispute."))
@@ -347,11 +346,10 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("dispute_session_detail", pk=session.pk)
     else:
         last_zone = session_list(actor=actor, dispute_id=dispute.pk).values_list("time_zone", flat=True).first()
-        now = timezone.localtime(timezone.now(), request.user.tzinfo)
+        zone = last_zone or request.user.time_zone
+        day, start = default_start(zone)
         form = SessionCreateForm(parties=parties, initial={
-            "kind": request.GET.get("kind") or SessionKind.JOINT, "day": now.date(),
-            "start": (now + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0).time(),
-            "time_zone": last_zone or request.user.time_zone,
+            "kind": request.GET.get("kind") or SessionKind.JOINT, "day": day, "start": start, "time_zone": zone,
         })
     return render(request, "sessions/session_form.html", {"form": form, "dispute": dispute})
 

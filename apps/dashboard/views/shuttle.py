@@ -1,10 +1,9 @@
 """The shuttle board: one open round, its parties as columns, whose move it is, and what may be carried.
 
-The carry list of each party comes from the disclosure ledger (``party_carry_list``): what
-that party may be told and has not been told yet. The "team" side of a column holds what the
-party said in confidence; it is read through ``session_notes`` (so each read is audited) and
-only the case team ever gets it. Recording a disclosure goes through ``disclosure_record``,
-which refuses a team-only note without the source party's consent; the refusal is shown.
+Everything on the board is read by one selector, ``apps.sessions.shuttle_board.shuttle_board``
+(whose move, carry lists, the per-party ledger, which "Record: told" may succeed), so its parts
+cannot contradict each other. Recording a disclosure goes through ``disclosure_record``, which
+refuses a team-only note without the source party's consent; the refusal is shown.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.decorators import member_required
 from apps.dashboard.forms import ChoiceField, UniqueIds
+from apps.dashboard.timezones import default_start
 from apps.dashboard.views._common import forbidden
 from apps.dashboard.views._mediation import call_service, model_choices, pick, pick_one, respond
 from apps.dashboard.views.sessions import WhenFields
@@ -29,19 +29,11 @@ from apps.disputes.policies import actor_may_write
 from apps.disputes.selectors import case_party_list, dispute_get, negotiation_issue_list
 from apps.negotiations.selectors import proposal_get
 from apps.sessions import services
-from apps.sessions.models import ShuttleRound, Visibility
-from apps.sessions.selectors import (
-    disclosure_consent_list,
-    has_team_access,
-    party_carry_list,
-    session_note_get,
-    session_notes,
-    shuttle_round_list,
-    shuttle_round_state,
-)
+from apps.sessions.models import ShuttleRound
+from apps.sessions.selectors import disclosure_consent_list, session_note_get, shuttle_round_list
+from apps.sessions.shuttle_board import shuttle_board as board_read
 
 TEMPLATE = "sessions/shuttle_board.html"
-TEAM_NOTES_LIMIT = 30
 
 
 class ShuttleOpenForm(UniqueIds, forms.Form):
@@ -84,40 +76,23 @@ def _round(request: HttpRequest, round_id: int) -> ShuttleRound:
 
 def _board(request: HttpRequest, round_id: int, bound: dict[str, Any] | None = None) -> dict[str, Any]:
     actor = request.actor
-    shuttle_round = _round(request, round_id)
-    state = shuttle_round_state(shuttle_round)
+    board = board_read(actor=actor, round_id=round_id)
+    if board is None:
+        raise Http404
+    shuttle_round = board.round
     dispute = shuttle_round.dispute
-    on_team = has_team_access(actor=actor, dispute_id=dispute.pk)
     can_write = actor_may_write(actor=actor, dispute=dispute) and shuttle_round.status == ShuttleRound.Status.OPEN
-    party_ids = [rp.case_party_id for rp in shuttle_round.parties_loaded]
-    team_notes: dict[int, list] = {pid: [] for pid in party_ids}
-    if on_team:
-        # What each party said in confidence; absent from the page for anyone off the case team.
-        rows = session_notes(actor=actor, dispute_id=dispute.pk, via="shuttle_board").filter(
-            visibility=Visibility.TEAM, source_party_id__in=party_ids,
-        ).order_by("-created_at", "-id")[:TEAM_NOTES_LIMIT]
-        for note in rows:
-            team_notes[note.source_party_id].append(note)
-    columns = []
-    for turn in state.parties:
-        cp = turn.case_party
-        carry = party_carry_list(actor=actor, case_party_id=cp.pk) if shuttle_round.status == "open" else None
-        columns.append({
-            "party": cp, "turn": turn, "is_move": state.whose_move is not None and state.whose_move.pk == cp.pk,
-            "visits": [v for v in shuttle_round.visits_loaded if v.visit_party_id == cp.pk],
-            "carry": carry, "team_notes": team_notes.get(cp.pk, []),
-            "others": [t.case_party for t in state.parties if t.case_party.pk != cp.pk],
-        })
     bound = bound or {}
-    ctx: dict[str, Any] = {"round": shuttle_round, "dispute": dispute, "state": state, "columns": columns,
-                           "on_team": on_team, "can_write": can_write, "now": timezone.now(),
-                           "disclosure_error": bound.get("disclosure_error")}
+    ctx: dict[str, Any] = {"round": shuttle_round, "dispute": dispute, "board": board, "state": board.state,
+                           "columns": board.columns, "on_team": board.on_team, "can_write": can_write,
+                           "now": timezone.now(), "disclosure_error": bound.get("disclosure_error")}
     if can_write:
         parties = [rp.case_party for rp in shuttle_round.parties_loaded]
+        zone = shuttle_round.visits_loaded[-1].time_zone if shuttle_round.visits_loaded else request.user.time_zone
+        day, start = default_start(zone)
+        move = board.state.whose_move
         ctx["visit_form"] = bound.get("visit") or VisitForm(parties=parties, initial={
-            "case_party": str(state.whose_move.pk) if state.whose_move else "",
-            "day": timezone.localdate(), "time_zone": (shuttle_round.visits_loaded[-1].time_zone
-                                                       if shuttle_round.visits_loaded else request.user.time_zone),
+            "case_party": str(move.pk) if move else "", "day": day, "start": start, "time_zone": zone,
         })
     return ctx
 
