@@ -22,10 +22,11 @@ the browser); objects the actor cannot see never reach a service (the views answ
 | conflict-of-interest override    | actor_may_override_conflict     | admins                                    |
 | shares: grant, change, revoke    | actor_may_share                 | admins of the owning organisation         |
 
-"Admins" are the dispute's own organisation's admins, signed in (an API key is nobody's
-admin); "the lead mediator" is the person whose active team row says lead_mediator, still a
-writing member of the organisation. Never: API keys, contributor organisations, other team
-members (an observer cannot promote itself), analysts and partner-role members.
+"Admins" are the dispute's own organisation's admins (an API key is nobody's admin; the
+import commands act as an admin of the organisation they import into); "the lead mediator" is
+the person whose active team row says lead_mediator, still a writing member of the organisation.
+Never: API keys, contributor organisations, other team members (an observer cannot promote
+itself), analysts and partner-role members.
 
 Notes (team-only writes, a note's text, its source party) are decided in
 ``apps/sessions/policies.py``; organisation administration (members, keys, webhooks) in
@@ -46,8 +47,12 @@ DECISIVE_STAGES = frozenset({Stage.CLOSED, Stage.WITHDRAWN, Stage.SUSPENDED})
 
 
 def _person_of(actor: Actor, dispute: Dispute) -> bool:
-    """A signed-in writing member of the dispute's own organisation (no key, no analyst, no partner)."""
-    return (actor.user_id is not None and not actor.is_api_key and actor.role in WRITING_ROLES
+    """A writing member of the dispute's own organisation (no key, no analyst, no partner).
+
+    Server code (the dataset import commands) acts as an admin without a user; nothing a request
+    can send builds such an actor (the API's are keys or members, the pages' are members).
+    """
+    return (not actor.is_api_key and actor.role in WRITING_ROLES
             and dispute.organisation_id == actor.organisation.pk)
 
 
@@ -57,7 +62,7 @@ def actor_is_lead(*, actor: Actor, dispute: Dispute, team: list[CaseTeamMember] 
     Pages pass the active team rows they already loaded (``team``) to spare the query; services
     never do (they decide on the rows as they are now).
     """
-    if not _person_of(actor, dispute):
+    if actor.user_id is None or not _person_of(actor, dispute):
         return False
     if team is not None:
         return any(m.user_id == actor.user_id and m.active and m.role == CaseTeamMember.Role.LEAD_MEDIATOR

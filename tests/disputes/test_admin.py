@@ -79,3 +79,25 @@ def test_the_workflow_fields_are_read_only_in_the_dispute_admin(superuser_client
     body = superuser_client.get(reverse("admin:disputes_dispute_change", args=[dispute.pk])).content.decode()
     for name in ("stage", "reference", "closure_reason", "closed_on", "confidentiality"):
         assert f'name="{name}"' not in body, name
+
+
+@pytest.mark.parametrize("label", ["disputes.caseteammember", "disputes.caseshare"])
+def test_case_teams_and_shares_are_read_only_in_the_admin(superuser_client, label):
+    """They decide who reads a case: they change only through the services' policy (DESIGN.md §3b)."""
+    obj = FACTORIES[label]()
+    app, model = label.split(".")
+    assert superuser_client.get(reverse(f"admin:{app}_{model}_add")).status_code == 403
+    change = reverse(f"admin:{app}_{model}_change", args=[obj.pk])
+    assert 'name="_save"' not in superuser_client.get(change).content.decode()
+    assert superuser_client.post(change, {"role": "lead_mediator", "level": "contribute"}).status_code == 403
+    assert superuser_client.get(reverse(f"admin:{app}_{model}_delete", args=[obj.pk])).status_code == 403
+    fresh = type(obj).objects.get(pk=obj.pk)
+    assert (getattr(fresh, "role", None), getattr(fresh, "level", None)) == (
+        getattr(obj, "role", None), getattr(obj, "level", None))
+
+
+def test_the_dispute_page_in_the_admin_shows_its_team_without_a_form_to_change_it(superuser_client):
+    member = CaseTeamMemberFactory()
+    body = superuser_client.get(reverse("admin:disputes_dispute_change", args=[member.dispute_id])).content.decode()
+    assert str(member.user) in body  # listed
+    assert 'name="team-0-role"' not in body and 'name="team-0-user"' not in body  # not editable

@@ -327,7 +327,7 @@ def test_every_actor_is_allowed_or_refused_as_the_policy_says(scene, label, serv
     for kind in KINDS:
         actor = scene.actors[kind]
         expected = rule(kind)
-        sid = transaction.savepoint()
+        sid = transaction.savepoint_create()
         try:
             kwargs = build(scene, actor)
             kwargs["actor"] = actor

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from apps.common.errors import AccessDenied, ApplicationError, ConflictError
 from apps.common.models import AuditEvent
@@ -319,3 +320,77 @@ def test_carry_list_and_ledger_reads_run_in_a_fixed_number_of_queries(
         with django_assert_max_num_queries(3):
             told = selectors.party_told(actor=w.lead, case_party_id=w.c.pk)
             assert all(d.note.text for d in told)
+
+
+# --- who may change a note (issue #14, DESIGN.md §3b) ----------------------------------------------------
+
+
+def test_a_team_only_note_by_someone_off_the_team_is_refused_with_the_reason_and_nothing_is_written(w, caucus_a):
+    before = _counts()
+    for name in ("contribute_share_mediator", "api_key", "admin_off_team"):
+        with pytest.raises(AccessDenied, match="case team"):
+            services.session_note_add(actor=w.outsiders[name], session=caucus_a, text="x", visibility=Visibility.TEAM)
+    assert _counts() == before
+
+
+def test_off_the_team_a_caucus_note_defaults_to_shared_and_records_the_writers_organisation(w, caucus_a):
+    contributor = w.outsiders["contribute_share_mediator"]
+    note = services.session_note_add(actor=contributor, session=caucus_a, text="Seen from the partner")
+    assert note.visibility == Visibility.SHARED and note.source_party == w.a
+    assert note.author_organisation_label == contributor.organisation.name
+    assert note.versions.get().written_by_organisation == contributor.organisation
+    # The case team's own caucus note stays team-only by default.
+    assert services.session_note_add(actor=w.co, session=caucus_a, text="Ours").visibility == Visibility.TEAM
+
+
+def test_only_the_author_or_the_lead_changes_a_notes_text(w, joint):
+    note = services.session_note_add(actor=w.co, session=joint, text="Co's words")
+    with pytest.raises(AccessDenied, match="author"):
+        services.session_note_edit(actor=w.outsiders["contribute_share_mediator"], note=note, based_on_version=1,
+                                   text="Partner's rewrite")
+    with pytest.raises(AccessDenied, match="author"):
+        services.session_note_edit(actor=w.outsiders["api_key"], note=note, based_on_version=1, text="Key's rewrite")
+    services.session_note_edit(actor=w.co, note=note, based_on_version=1, text="Co's words, v2")
+    services.session_note_edit(actor=w.lead, note=note, based_on_version=2, text="Lead's correction")
+    note.refresh_from_db()
+    assert note.text == "Lead's correction"
+    assert note.edited_by_label == f"{w.lead.label} ({w.lead.organisation.name})"
+
+
+def test_the_source_party_is_one_present_and_fixed_once_consent_refers_to_it(w, caucus_a, joint):
+    with pytest.raises(ApplicationError) as absent:
+        services.session_note_add(actor=w.lead, session=caucus_a, text="x", source_party=w.b)
+    assert absent.value.field == "source_party"
+    note = services.session_note_add(actor=w.lead, session=joint, text="B said it", visibility=Visibility.TEAM,
+                                     source_party=w.b)
+    note = services.session_note_edit(actor=w.lead, note=note, based_on_version=1, source_party=w.a)
+    assert note.source_party == w.a  # no consent yet: a correction is fine
+    services.disclosure_consent_record(actor=w.lead, note=note, method=ConsentMethod.IN_SESSION,
+                                       given_at=timezone.now(), given_by_name="A's envoy")
+    before = _counts()
+    with pytest.raises(ApplicationError) as fixed:
+        services.session_note_edit(actor=w.lead, note=note, based_on_version=2, source_party=w.b)
+    assert fixed.value.field == "source_party" and "consent" in str(fixed.value.message)
+    assert _counts() == before
+    assert SessionNote.objects.get(pk=note.pk).source_party_id == w.a.pk
+
+
+def test_the_migration_names_the_organisation_of_versions_written_before_it(w, joint):
+    import importlib
+
+    from django.db import connection
+
+    note = services.session_note_add(actor=w.co, session=joint, text="Before the migration")
+    services.session_note_edit(actor=w.lead, note=note, based_on_version=1, text="Edited before it")
+    SessionNoteVersion.objects.filter(note=note).update(written_by_organisation=None)
+    SessionNote.objects.filter(pk=note.pk).update(author_organisation_label="", edited_by_label="")
+    migration = importlib.import_module("apps.sessions.migrations.0005_note_versions_record_organisation")
+    sql = next(op.sql for op in migration.Migration.operations if hasattr(op, "sql"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+    note.refresh_from_db()
+    org = w.dispute.organisation
+    assert set(SessionNoteVersion.objects.filter(note=note).values_list("written_by_organisation", flat=True)) \
+        == {org.pk}
+    assert note.author_organisation_label == org.name
+    assert note.edited_by_label == f"{w.lead.label} ({org.name})"

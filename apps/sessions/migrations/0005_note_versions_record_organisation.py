@@ -27,4 +27,29 @@ class Migration(migrations.Migration):
             name='written_by_organisation',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.organisation', verbose_name='written by (organisation)'),
         ),
-    ]
+        # Versions written before this migration: the writer's organisation is the dispute's own when
+    # the writer is a member of it, else the contributing organisation (a share) the writer belongs to.
+    migrations.RunSQL(
+        sql="""
+            UPDATE mediation_sessions_sessionnoteversion v
+               SET written_by_organisation_id = COALESCE(
+                   (SELECT d.organisation_id FROM disputes_dispute d
+                      JOIN accounts_membership m ON m.organisation_id = d.organisation_id AND m.user_id = v.written_by_id
+                     WHERE d.id = n.dispute_id),
+                   (SELECT s.organisation_id FROM disputes_caseshare s
+                      JOIN accounts_membership m ON m.organisation_id = s.organisation_id AND m.user_id = v.written_by_id
+                     WHERE s.dispute_id = n.dispute_id ORDER BY s.id LIMIT 1))
+              FROM mediation_sessions_sessionnote n
+             WHERE n.id = v.note_id AND v.written_by_id IS NOT NULL AND v.written_by_organisation_id IS NULL;
+            UPDATE mediation_sessions_sessionnote n
+               SET author_organisation_label = o.name
+              FROM mediation_sessions_sessionnoteversion v JOIN accounts_organisation o ON o.id = v.written_by_organisation_id
+             WHERE v.note_id = n.id AND v.version = 1 AND n.author_organisation_label = '';
+            UPDATE mediation_sessions_sessionnote n
+               SET edited_by_label = LEFT(v.written_by_label || ' (' || o.name || ')', 400)
+              FROM mediation_sessions_sessionnoteversion v JOIN accounts_organisation o ON o.id = v.written_by_organisation_id
+             WHERE v.note_id = n.id AND v.version = n.version AND n.version > 1 AND n.edited_by_label = '';
+        """,
+        reverse_sql=migrations.RunSQL.noop,
+    ),
+]
