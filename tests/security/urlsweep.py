@@ -168,6 +168,10 @@ def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
         ("proposals", "proposal_id"): [s.proposal.pk, r.counter.pk],
         ("agreements", "agreement_id"): [s.agreement.pk, r.agreement.pk],
         ("<agreement_id>", "action"): ["status", "provision", "assessment", "no-such-action"],
+        ("versions", "number"): [1, 2],
+        # Invitations: an id that is nobody's (A's admin gets a 404 like for B's), a token that opens nothing.
+        ("invitations", "invitation_id"): [999_999],
+        ("invitations", "token"): ["no-such-invitation-token"],
         # A's lead mediator's membership, and one of B's (out of reach for A's admin: a 404)
         ("members", "membership_id"): [w.lead.pk, w.members["b_admin"].pk],
         ("reset", "uidb64"): [w.reset_uid],
