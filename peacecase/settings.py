@@ -327,8 +327,11 @@ SPECTACULAR_SETTINGS = {
         "Case management for peace mediation.\n\n"
         "Authenticate with `Authorization: Api-Key <key>` (an organisation's key, read-only or read-write) "
         "or a signed-in session (unsafe methods need the CSRF token). Errors are RFC 9457 problem details "
-        "(`application/problem+json`). Lists are cursor-paginated: follow `next`; `page_size` 1 to 200. "
-        "Edits of resources that send an ETag need `If-Match`; POSTs accept `Idempotency-Key`."
+        "(`application/problem+json`). Lists are cursor-paginated: follow `next` (or pass `next_cursor` as "
+        "`cursor`); `page_size` 1 to 200; an unknown query parameter is a 400. Edits of resources that send an "
+        "ETag need `If-Match`; POSTs accept `Idempotency-Key`.\n\n"
+        "Incremental sync: pass a page's `sync_watermark` as the next pull's `updated_since` (never the largest "
+        "`updated_at` you saw), and read `/api/v1/changes/?since=` for the ids that left your view."
     ),
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",

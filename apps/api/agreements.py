@@ -64,6 +64,7 @@ from apps.agreements.services import (
     signatory_remove,
 )
 from apps.api.base import ActorAPIView
+from apps.api.concurrency import not_modified
 from apps.api.fields import FilterSet, IdFilter, ScopedPrimaryKeyField, StrictBooleanFilter
 from apps.api.resources import DomainViewSet, refetch
 from apps.api.serializers import InputSerializer, ProblemSerializer
@@ -549,7 +550,11 @@ class SignatoryViewSet(DomainViewSet):
         return self.get_paginated_response([_signatory_row(s) for s in page])
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(_signatory_row(self.get_object()))
+        signatory = self.get_object()
+        etag = self.get_etag(signatory)
+        if not_modified(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(_signatory_row(signatory), headers={"ETag": etag})
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
         if args and isinstance(args[0], Signatory):

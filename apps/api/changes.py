@@ -15,7 +15,7 @@ from rest_framework import serializers
 from apps.accounts.actors import Actor
 from apps.api.fields import AwareDateTimeFilter, FilterSet
 from apps.api.resources import DomainViewSet
-from apps.disputes.models import Departure
+from apps.disputes.models import CaseTeamMember, Departure
 from apps.disputes.selectors import disputes_visible
 from apps.sessions.selectors import session_notes_visible
 
@@ -28,7 +28,8 @@ def departure_list(*, actor: Actor) -> QuerySet[Departure]:
 
     - a dispute: when the caller's organisation was among those that could see it (its owner, or the
       organisation of a revoked share) and the caller cannot see it now (restricted and not on the
-      team, no longer shared, deleted);
+      team, no longer shared, deleted); a dispute that was already restricted only for the
+      organisation's admins and its (former) case team;
     - a row under a dispute the caller still sees (a case party, provision or signatory deleted, a
       note narrowed to team-only): unless the caller can still see it (the case team reads team notes).
 
@@ -36,7 +37,16 @@ def departure_list(*, actor: Actor) -> QuerySet[Departure]:
     that ``dispute_id``. Nothing says why a row left.
     """
     visible = disputes_visible(actor=actor).values("pk")
-    disputes = Q(resource="dispute", organisation_id=actor.organisation.pk) & ~Q(object_id__in=visible)
+    # A restricted dispute's departure only for those who could have seen it: admins and members
+    # who were ever on its case team (keys never read restricted disputes).
+    if actor.is_admin:
+        saw_restricted = Q()
+    elif actor.is_api_key or actor.user is None:
+        saw_restricted = Q(pk__in=[])
+    else:
+        saw_restricted = Q(object_id__in=CaseTeamMember.objects.filter(user=actor.user).values("dispute_id"))
+    disputes = (Q(resource="dispute", organisation_id=actor.organisation.pk) & ~Q(object_id__in=visible)
+                & (Q(restricted=False) | saw_restricted))
     children = ~Q(resource="dispute") & Q(dispute_id__in=visible) & ~Q(
         resource="note", object_id__in=session_notes_visible(actor=actor).values("pk")
     )

@@ -98,7 +98,7 @@ from apps.sessions.selectors import DEFAULT_TIMELINE_PAGE, MAX_TIMELINE_PAGE, TI
 
 
 class DisputePartyRef(serializers.Serializer):
-    id = serializers.IntegerField(help_text=_("The party's id (see /parties/)."))
+    id = serializers.IntegerField(help_text=_("Id of a party (not a case party: see /parties/)."))
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=Party.Kind.choices)
     role = serializers.ChoiceField(choices=CaseParty.Role.choices, help_text=_("The party's role in this dispute."))

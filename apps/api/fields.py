@@ -48,7 +48,11 @@ def parse_aware(value: Any) -> dt.datetime | None:
         return None
     if timezone.is_naive(parsed):
         raise ValueError("naive")
-    return parsed
+    try:
+        # In UTC: PostgreSQL refuses offsets Python accepts (-22:09), a 500 before.
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # year 1 minus an offset
+        return None
 
 
 class AwareDateTimeField(serializers.DateTimeField):

@@ -400,6 +400,9 @@ class Departure(models.Model):
     # Plain ids, not foreign keys: the dispute or organisation may be gone when the feed is read.
     dispute_id = models.BigIntegerField(_("dispute id"), null=True, blank=True)
     organisation_id = models.BigIntegerField(_("organisation id"), null=True, blank=True)
+    # A restricted dispute's departure (deleted, or a member left its team): only its admins and
+    # (former) case team ever saw it, so only they hear of it; nobody else learns the id existed.
+    restricted = models.BooleanField(_("restricted"), default=False)
     left_at = models.DateTimeField(_("left at"), db_default=models.Func(function="clock_timestamp"))
 
     class Meta:

@@ -251,3 +251,83 @@ def test_a_row_committed_after_the_watermark_was_taken_comes_in_the_next_pull(or
     assert parse_datetime(body["sync_watermark"]) <= stamped
     rows, _ = _pull(client, f"/api/v1/disputes/?updated_since={body['sync_watermark']}")
     assert {r["id"]: r["title"] for r in rows}[dispute.pk] == "Written during the pull"
+
+
+@pytest.mark.django_db
+def test_every_embedded_change_and_departure_is_recorded_whoever_writes_it(org):
+    """The triggers, through the ORM (what the admin, an import or a data fix would do)."""
+    from apps.agreements.models import Provision
+    from apps.disputes.models import CaseTeamMember, Departure, NegotiationIssue
+    from apps.sessions.models import SessionNote, Visibility
+    from tests.factories import CaseTeamMemberFactory, NegotiationIssueFactory, ProvisionFactory, SessionNoteFactory
+    from tests.factories.agreements import AgreementFactory
+
+    lead = MembershipFactory(organisation=org, role="mediator").user
+    dispute = DisputeFactory(organisation=org, lead=lead)
+
+    def bumped(change) -> bool:
+        before = Dispute.objects.values_list("updated_at", flat=True).get(pk=dispute.pk)
+        change()
+        return Dispute.objects.values_list("updated_at", flat=True).get(pk=dispute.pk) > before
+
+    lead.name = "Amina Hassan-Ali"
+    assert bumped(lead.save)  # the lead mediator's name is in the row
+    issue = NegotiationIssueFactory(dispute=dispute)
+    assert bumped(lambda: NegotiationIssue.objects.filter(pk=issue.pk).update(status="agreed"))
+    assert not bumped(lambda: NegotiationIssue.objects.filter(pk=issue.pk).update(description="more words"))
+    member = CaseTeamMemberFactory(dispute=dispute)
+    assert not bumped(lambda: CaseTeamMember.objects.filter(pk=member.pk).update(affiliations=["UN"]))
+    assert bumped(lambda: CaseTeamMember.objects.filter(pk=member.pk).update(role="observer"))
+
+    # Departures: a member leaving a restricted dispute's team, a provision deleted, a note narrowed.
+    Dispute.objects.filter(pk=dispute.pk).update(confidentiality=Confidentiality.RESTRICTED)
+    CaseTeamMember.objects.filter(pk=member.pk).update(active=False)
+    Dispute.objects.filter(pk=dispute.pk).update(confidentiality=Confidentiality.STANDARD)
+    provision = ProvisionFactory(agreement=AgreementFactory(dispute=dispute))
+    provision_id = provision.pk
+    Provision.objects.filter(pk=provision_id).delete()
+    note = SessionNoteFactory(session__dispute=dispute)
+    SessionNote.objects.filter(pk=note.pk).update(visibility=Visibility.TEAM)
+    recorded = list(Departure.objects.order_by("id").values_list("resource", "object_id", "organisation_id",
+                                                                 "restricted"))
+    assert [r[:3] for r in recorded] == [
+        ("dispute", dispute.pk, org.pk),  # restricted
+        ("dispute", dispute.pk, org.pk),  # the member left its team while restricted
+        ("provision", provision_id, None),
+        ("note", note.pk, None),
+    ]
+    assert [r[3] for r in recorded] == [False, True, False, False]
+    # A key sees the provision and the note leave (the dispute is standard again, so it is back).
+    _k, raw = make_api_key(org)
+    gone = _client(raw).get("/api/v1/changes/?page_size=10").json()["results"]
+    assert [(g["resource"], g["id"]) for g in gone] == [("provision", provision_id), ("note", note.pk)]
+    # The lead (case team) still reads the team note: for the lead it did not leave.
+    team = APIClient()
+    team.force_login(lead)
+    assert [(g["resource"], g["id"]) for g in team.get("/api/v1/changes/").json()["results"]] == [
+        ("provision", provision_id)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_restricted_dispute_leaving_is_told_only_to_those_who_could_see_it(org):
+    from apps.disputes.models import CaseTeamMember
+    from tests.factories import CaseTeamMemberFactory
+
+    lead = MembershipFactory(organisation=org, role="mediator").user
+    dispute = DisputeFactory(organisation=org, lead=lead, confidentiality=Confidentiality.RESTRICTED)
+    member = CaseTeamMemberFactory(dispute=dispute)
+    outsider = MembershipFactory(organisation=org, role="mediator").user
+    _k, raw = make_api_key(org)
+    CaseTeamMember.objects.filter(pk=member.pk).update(active=False)
+
+    def feed(user=None):
+        client = _client(raw)
+        if user is not None:
+            client = APIClient()
+            client.force_login(user)
+        return [(g["resource"], g["id"]) for g in client.get("/api/v1/changes/").json()["results"]]
+
+    assert feed(member.user) == [("dispute", dispute.pk)]  # it was on their team
+    assert feed(outsider) == [] and feed() == []  # they never saw it: not even its id
+    assert feed(lead) == []  # still on the team: still visible

@@ -35,8 +35,8 @@ BEGIN
         PERFORM peacecase_touch_disputes(ARRAY[NEW.dispute_id]);
     ELSE
         PERFORM peacecase_touch_disputes(ARRAY[OLD.dispute_id]);
-        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
-        VALUES ('case-party', OLD.id, OLD.dispute_id, NULL, clock_timestamp());
+        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, restricted, left_at)
+        VALUES ('case-party', OLD.id, OLD.dispute_id, NULL, false, clock_timestamp());
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
@@ -70,8 +70,8 @@ BEGIN
     PERFORM peacecase_touch_disputes(ARRAY[row_.dispute_id]);
     -- Leaving the team of a restricted dispute: it leaves that member's view.
     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.active AND NOT NEW.active) THEN
-        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
-        SELECT 'dispute', d.id, d.id, d.organisation_id, clock_timestamp()
+        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, restricted, left_at)
+        SELECT 'dispute', d.id, d.id, d.organisation_id, true, clock_timestamp()
         FROM disputes_dispute d WHERE d.id = row_.dispute_id AND d.confidentiality = 'restricted';
     END IF;
     RETURN NULL;
@@ -107,11 +107,12 @@ CREATE TRIGGER issue_sync AFTER INSERT OR UPDATE OR DELETE ON disputes_negotiati
 CREATE OR REPLACE FUNCTION peacecase_dispute_departure() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
-        VALUES ('dispute', OLD.id, OLD.id, OLD.organisation_id, clock_timestamp());
+        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, restricted, left_at)
+        VALUES ('dispute', OLD.id, OLD.id, OLD.organisation_id, OLD.confidentiality = 'restricted', clock_timestamp());
     ELSIF NEW.confidentiality = 'restricted' AND OLD.confidentiality <> 'restricted' THEN
-        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
-        VALUES ('dispute', NEW.id, NEW.id, NEW.organisation_id, clock_timestamp());
+        -- It was standard until now: everyone in the organisation could see it.
+        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, restricted, left_at)
+        VALUES ('dispute', NEW.id, NEW.id, NEW.organisation_id, false, clock_timestamp());
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
@@ -121,8 +122,8 @@ CREATE TRIGGER dispute_departure AFTER UPDATE OF confidentiality OR DELETE ON di
 CREATE OR REPLACE FUNCTION peacecase_share_departure() RETURNS trigger AS $$
 BEGIN
     IF OLD.revoked_at IS NULL AND (TG_OP = 'DELETE' OR NEW.revoked_at IS NOT NULL) THEN
-        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
-        VALUES ('dispute', OLD.dispute_id, OLD.dispute_id, OLD.organisation_id, clock_timestamp());
+        INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, restricted, left_at)
+        VALUES ('dispute', OLD.dispute_id, OLD.dispute_id, OLD.organisation_id, false, clock_timestamp());
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
@@ -131,8 +132,8 @@ CREATE TRIGGER share_departure AFTER UPDATE OF revoked_at OR DELETE ON disputes_
 
 CREATE OR REPLACE FUNCTION peacecase_note_departure() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
-    VALUES ('note', NEW.id, NEW.dispute_id, NULL, clock_timestamp());
+    INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, restricted, left_at)
+    VALUES ('note', NEW.id, NEW.dispute_id, NULL, false, clock_timestamp());
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 CREATE TRIGGER note_departure AFTER UPDATE OF visibility ON mediation_sessions_sessionnote
@@ -141,8 +142,8 @@ CREATE TRIGGER note_departure AFTER UPDATE OF visibility ON mediation_sessions_s
 
 CREATE OR REPLACE FUNCTION peacecase_agreement_child_departure() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, left_at)
-    SELECT TG_ARGV[0], OLD.id, a.dispute_id, NULL, clock_timestamp()
+    INSERT INTO disputes_departure (resource, object_id, dispute_id, organisation_id, restricted, left_at)
+    SELECT TG_ARGV[0], OLD.id, a.dispute_id, NULL, false, clock_timestamp()
     FROM agreements_agreement a WHERE a.id = OLD.agreement_id;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
@@ -189,6 +190,7 @@ class Migration(migrations.Migration):
                 ('object_id', models.BigIntegerField(verbose_name='object id')),
                 ('dispute_id', models.BigIntegerField(blank=True, null=True, verbose_name='dispute id')),
                 ('organisation_id', models.BigIntegerField(blank=True, null=True, verbose_name='organisation id')),
+                ('restricted', models.BooleanField(default=False, verbose_name='restricted')),
                 ('left_at', models.DateTimeField(db_default=models.Func(function='clock_timestamp'), verbose_name='left at')),
             ],
             options={
