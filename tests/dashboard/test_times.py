@@ -135,3 +135,17 @@ def test_the_new_session_form_at_night_proposes_nine(client, w, monkeypatch):
     body = client.get(f"/disputes/{w.dispute.pk}/sessions/new/").content.decode()
     start = body.split('name="start"')[1].split(">")[0]
     assert 'value="09:00"' in start
+
+
+def test_a_venue_stored_under_a_legacy_zone_name_stays_selected_and_valid(client, w):
+    start = dt.datetime(2027, 1, 20, 5, 0, tzinfo=UTC)
+    w.joint.time_zone, w.joint.starts_at, w.joint.ends_at = "Asia/Calcutta", start, start + dt.timedelta(hours=1)
+    w.joint.status = MediationSession.Status.PLANNED
+    w.joint.save()
+    client.force_login(w.mediator)
+    body = client.get(f"/sessions/{w.joint.pk}/").content.decode()
+    assert '<option value="Asia/Calcutta" selected>' in body  # not silently the first zone of the list
+    assert '<option value="Asia/Kolkata">' in body and '<option value="Asia/Calcutta">' not in body
+    new = client.get("/sessions/time-preview/", {"day": "2027-01-21", "start": "10:30", "duration": "60",
+                                                 "time_zone": "Asia/Calcutta"}).content.decode()
+    assert "06:00" in new  # 10:30 in India is 06:00 in Berlin: the alias still converts
