@@ -12,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from apps.common.timezones import canonical_time_zones, zone_label
+from apps.dashboard.forms import FastSelect
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -51,3 +52,27 @@ def default_start(zone: str, now: dt.datetime | None = None) -> tuple[dt.date, d
         return nxt.date(), nxt.time()
     day = local.date() if local.hour < 8 else local.date() + dt.timedelta(days=1)
     return day, dt.time(9, 0)
+
+
+class TimeZoneSelect(FastSelect):
+    """The canonical zones, plus the value already stored when it is a legacy alias (a session
+    created over the API as ``Asia/Calcutta``): shown selected, so re-saving a form never moves a
+    venue to the first zone of the list."""
+
+    def render(self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None) -> str:
+        if value and isinstance(value, str) and value not in canonical_time_zones() and is_known_zone(value):
+            original = self.choices
+            self.choices = [(value, zone_label(value)), *original]
+            try:
+                return super().render(name, value, attrs, renderer)
+            finally:
+                self.choices = original
+        return super().render(name, value, attrs, renderer)
+
+
+def is_known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -106,9 +106,11 @@ def test_a_mediator_logs_a_caucus_carries_a_message_counters_signs_and_assesses(
     assert MARKER not in carry.inner_text()
     check_accessibility("shuttle board")
     screenshot("shuttle-board")
-    # The team-only note cannot be passed on without consent: the refusal is shown.
-    farmers_col.locator(".team-side").get_by_role("button", name="Record: told Hill Herders Council").click()
-    page.get_by_text("record Riverside Farmers Union's consent before passing it on").wait_for()
+    # The team-only note cannot be passed on without consent: no button that would fail, the consent step instead
+    # (issue #16; the service still refuses it, tests/dashboard/test_shuttle.py).
+    team_side = farmers_col.locator(".team-side")
+    assert team_side.get_by_role("button", name="Record: told Hill Herders Council").count() == 0
+    assert farmers_col.locator(".team-side").get_by_role("link", name="Record the consent").count() == 1
     assert Disclosure.objects.count() == 0
     # The shared note goes to the herders in one click.
     page.locator("section.shuttle-column", has_text="Carry list for Hill Herders Council").locator(

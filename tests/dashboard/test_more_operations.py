@@ -440,7 +440,7 @@ def _given_at(days_ago=1):
 def test_the_case_team_sees_the_consent_form_on_a_team_note_and_others_do_not(client, w):
     client.force_login(w.mediator)
     body = client.get(f"/sessions/{w.caucus.pk}/").content.decode()
-    assert "Record consent from Riverside Farmers Union to pass this on" in body
+    assert "Record a consent to pass this on, given by Riverside Farmers Union" in body
     assert body.count("Record the consent") == 1  # the team-only note, not the shared one
     for user in (w.analyst, w.outsider):
         client.force_login(user)

@@ -76,7 +76,7 @@ def test_a_session_in_kathmandu_shows_the_venue_time_and_mine_each_named(client,
     assert venue in body and mine in body
     workspace = client.get(f"/disputes/{w.dispute.pk}/").content.decode()
     row = workspace.split('id="sessions"')[1].split("Kathmandu talks")[0].rsplit("<tr>", 1)[1]
-    assert mine in row and f"at the venue {venue}" in row
+    assert mine in row and f"at the venue {venue.split(', ', 1)[1]}" in row  # the same day: no second date
 
 
 def test_the_workspace_never_shows_a_month_first_or_twelve_hour_date(client, w):
@@ -105,9 +105,13 @@ def test_dates_follow_the_language_and_keep_the_month_named():
         with translation.override("en"):
             out = template.render(Context({"v": value}))
             assert out.startswith("10 Dec 2026, 17:00 (Europe/Berlin)|10 Dec 2026|<time datetime=")
-            assert "at the venue 10 Dec 2026, 21:45 (Asia/Kathmandu)" in out
+            assert "at the venue 21:45 (Asia/Kathmandu)" in out  # the same day: the date is not repeated
         with translation.override("fr"):
             assert template.render(Context({"v": value})).startswith("10 décembre 2026, 17:00 (Europe/Berlin)")
+    late = dt.datetime(2026, 12, 10, 20, 0, tzinfo=UTC)  # 21:00 in Berlin, already the 11th in Kathmandu
+    with timezone.override(BERLIN):
+        out = Template("{% load when %}{% when v 'Asia/Kathmandu' %}").render(Context({"v": late}))
+        assert "10 Dec 2026, 21:00 (Europe/Berlin)" in out and "at the venue 11 Dec 2026, 01:45 (Asia/Kathmandu)" in out
     with timezone.override(zoneinfo.ZoneInfo("Asia/Kathmandu")):
         out = Template("{% load when %}{% when v 'Asia/Kathmandu' %}").render(Context({"v": value}))
         assert "at the venue" not in out  # the same wall-clock: said once
@@ -131,3 +135,17 @@ def test_the_new_session_form_at_night_proposes_nine(client, w, monkeypatch):
     body = client.get(f"/disputes/{w.dispute.pk}/sessions/new/").content.decode()
     start = body.split('name="start"')[1].split(">")[0]
     assert 'value="09:00"' in start
+
+
+def test_a_venue_stored_under_a_legacy_zone_name_stays_selected_and_valid(client, w):
+    start = dt.datetime(2027, 1, 20, 5, 0, tzinfo=UTC)
+    w.joint.time_zone, w.joint.starts_at, w.joint.ends_at = "Asia/Calcutta", start, start + dt.timedelta(hours=1)
+    w.joint.status = MediationSession.Status.PLANNED
+    w.joint.save()
+    client.force_login(w.mediator)
+    body = client.get(f"/sessions/{w.joint.pk}/").content.decode()
+    assert '<option value="Asia/Calcutta" selected>' in body  # not silently the first zone of the list
+    assert '<option value="Asia/Kolkata">' in body and '<option value="Asia/Calcutta">' not in body
+    new = client.get("/sessions/time-preview/", {"day": "2027-01-21", "start": "10:30", "duration": "60",
+                                                 "time_zone": "Asia/Calcutta"}).content.decode()
+    assert "06:00" in new  # 10:30 in India is 06:00 in Berlin: the alias still converts

@@ -62,8 +62,10 @@ def _local(value: dt.datetime, tz: dt.tzinfo | None) -> tuple[dt.datetime, dt.tz
     return timezone.localtime(value, tz), tz
 
 
-def _span(start: dt.datetime, end: dt.datetime | None) -> str:
-    text = f"{date_format(start, date_pattern())}, {date_format(start, TIME_FORMAT)}"
+def _span(start: dt.datetime, end: dt.datetime | None, with_date: bool = True) -> str:
+    text = date_format(start, TIME_FORMAT)
+    if with_date:
+        text = f"{date_format(start, date_pattern())}, {text}"
     if end is None:
         return text
     if end.date() == start.date():
@@ -71,11 +73,14 @@ def _span(start: dt.datetime, end: dt.datetime | None) -> str:
     return f"{text} – {date_format(end, date_pattern())}, {date_format(end, TIME_FORMAT)}"
 
 
-def format_when(value: dt.datetime, zone: object = None, end: dt.datetime | None = None) -> str:
+def format_when(value: dt.datetime, zone: object = None, end: dt.datetime | None = None, *,
+                same_day_as: dt.date | None = None) -> str:
+    """``same_day_as``: leave the date out when it is that day (the venue's time beside mine)."""
     start, tz = _local(value, _zone(zone))
     stop = _local(end, tz)[0] if end is not None else None
+    with_date = same_day_as is None or start.date() != same_day_as or (stop is not None and stop.date() != start.date())
     return pgettext("a time and its zone", "%(time)s (%(zone)s)") % {
-        "time": _span(start, stop), "zone": _zone_name(tz)}
+        "time": _span(start, stop, with_date), "zone": _zone_name(tz)}
 
 
 @register.filter(expects_localtime=False)
@@ -108,8 +113,8 @@ def when_tag(value: object, venue_tz: object = None, end: dt.datetime | None = N
     iso = value.astimezone(dt.UTC).isoformat() if timezone.is_aware(value) else value.isoformat()
     if venue is None or timezone.is_naive(value):
         return format_html('<time datetime="{}">{}</time>', iso, mine)
-    theirs = format_when(value, venue, end)
     viewer = _local(value, _zone(zone))[0]
+    theirs = format_when(value, venue, end, same_day_as=viewer.date())
     if viewer.replace(tzinfo=None) == timezone.localtime(value, venue).replace(tzinfo=None):
         return format_html('<time datetime="{}">{}</time>', iso, mine)
     return format_html('<time datetime="{}">{}</time> <span class="venue-time">· {}</span>', iso, mine,

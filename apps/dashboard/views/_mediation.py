@@ -19,16 +19,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from apps.common.errors import AccessDenied
-from apps.dashboard.forms import FastSelect, run_service
-from apps.dashboard.timezones import time_zone_choices
+from apps.dashboard.forms import run_service
+from apps.dashboard.timezones import TimeZoneSelect, is_known_zone, time_zone_choices
 from apps.dashboard.views._common import is_htmx
 
 
 class TimeZoneField(forms.ChoiceField):
-    widget = FastSelect
+    """Current IANA zones; a legacy alias already stored stays valid (apps/dashboard/timezones.py)."""
+
+    widget = TimeZoneSelect
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=time_zone_choices, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        return super().valid_value(value) or (isinstance(value, str) and "/" in value and is_known_zone(value))
 
 
 def aware(day: dt.date, at: dt.time, zone: str) -> dt.datetime:
