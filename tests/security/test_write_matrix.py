@@ -82,6 +82,7 @@ RULES: dict[str, Callable[[str], str]] = {
         "signatory_add", "signatory_remove")},
     "api.api_key_create": allowed(ORG_ADMINS),
     "api.api_key_revoke": allowed(ORG_ADMINS),
+    "api.api_key_rotate": allowed(ORG_ADMINS),
     "dashboard.calendar_feed_create": allowed(PEOPLE),  # a person's own feed
     "dashboard.calendar_feed_revoke": allowed(PEOPLE),
     **{f"disputes.{n}": allowed(CASE_WORK) for n in (
@@ -118,6 +119,10 @@ RULES: dict[str, Callable[[str], str]] = {
     "webhooks.webhook_endpoint_create": allowed(ORG_ADMINS),
     "webhooks.webhook_endpoint_update": allowed(ORG_ADMINS),
     "webhooks.webhook_endpoint_delete": allowed(ORG_ADMINS),
+    "webhooks.webhook_endpoint_ping": allowed(ORG_ADMINS),
+    "webhooks.webhook_endpoint_rotate_secret": allowed(ORG_ADMINS),
+    "webhooks.webhook_delivery_redeliver": allowed(ORG_ADMINS),
+    "webhooks.webhook_deliveries_replay": allowed(ORG_ADMINS),
 }
 
 # Decisions one call cannot show: the same service with other arguments.
@@ -159,6 +164,7 @@ VARIANTS: dict[str, tuple[str, Callable[..., dict[str, Any]], Callable[[str], st
 
 # Services without an actor: nobody outside the server calls them with someone's rights.
 NO_ACTOR = {
+    "accounts.user_update_profile": "the signed-in person's own profile (by=request.user; anyone else is refused)",
     "accounts.organisation_create": "platform operators only (command, Django admin)",
     "accounts.membership_create": "the organisation settings page checks the admin first (apps/dashboard/views)",
     "accounts.membership_change_role": "the organisation settings page checks the admin first",
