@@ -127,6 +127,16 @@ def _admin_object(w: World, name: str) -> list[Any]:
     return [1]
 
 
+def _key_prefixes(w: World) -> list[str]:
+    return [w.keys["revoked_key"].partition(".")[0], w.keys["b_read_key"].partition(".")[0]]
+
+
+def _webhook_deliveries(w: World) -> list[int]:
+    from apps.webhooks.models import WebhookDelivery
+
+    return list(WebhookDelivery.objects.filter(endpoint=w.webhook).values_list("pk", flat=True)[:1])
+
+
 def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
     s, r = w.std, w.res
     if pattern.is_admin:
@@ -143,6 +153,10 @@ def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
             return [w.webhook.pk]
         if param == "link_id":
             return [w.link.pk]
+        if param == "prefix":
+            return _key_prefixes(w)
+        if segment == "deliveries":
+            return _webhook_deliveries(w)
         if param != "pk":
             raise KeyError(param)
         return _api_objects(w)[segment]
@@ -174,6 +188,11 @@ def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
         ("invitations", "token"): ["no-such-invitation-token"],
         # A's lead mediator's membership, and one of B's (out of reach for A's admin: a 404)
         ("members", "membership_id"): [w.lead.pk, w.members["b_admin"].pk],
+        # Keys by prefix: A's revoked one (rotating it is refused, revoking again changes nothing, so the
+        # sweep's own requests cannot lock out the a_read_key caller) and B's (a 404 for A's admin).
+        ("api-keys", "prefix"): _key_prefixes(w),
+        ("webhooks", "endpoint_id"): [w.webhook.pk],
+        ("deliveries", "delivery_id"): _webhook_deliveries(w),
         ("reset", "uidb64"): [w.reset_uid],
         ("reset", "token"): [w.reset_token],
     }
