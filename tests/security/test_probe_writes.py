@@ -319,3 +319,23 @@ def test_pages_members_invitations_keys_webhooks_are_for_admins(w, who):
     assert endpoint.url == "https://hooks.example.org/a" and endpoint.secret == "whsec_x"
     admin_actor_invite.refresh_from_db()
     assert admin_actor_invite.revoked_at is None
+
+
+# --- services called directly: the policy lives in the service, not only in the page -----------------------
+
+
+@pytest.mark.parametrize("who", ["lead", "co", "analyst", "partner_member", "other_org_admin"])
+def test_service_membership_change_role_refuses_non_admins(w, who):
+    from apps.accounts.services import membership_change_role
+    from apps.common.errors import AccessDenied
+
+    target = w.members["co"]
+    own = w.members[who]
+    for membership in (target, own) if who != "other_org_admin" else (target,):
+        with pytest.raises(AccessDenied):
+            membership_change_role(membership=membership, role=Role.ADMIN, by=own.user)
+    assert Membership.objects.get(pk=target.pk).role == Role.CASE_OFFICER
+    assert Membership.objects.get(pk=own.pk).role == own.role
+    # The organisation's admin may.
+    membership_change_role(membership=target, role=Role.MEDIATOR, by=w.members["admin"].user)
+    assert Membership.objects.get(pk=target.pk).role == Role.MEDIATOR
