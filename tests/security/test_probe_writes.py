@@ -339,3 +339,28 @@ def test_service_membership_change_role_refuses_non_admins(w, who):
     # The organisation's admin may.
     membership_change_role(membership=target, role=Role.MEDIATOR, by=w.members["admin"].user)
     assert Membership.objects.get(pk=target.pk).role == Role.MEDIATOR
+
+
+@pytest.mark.parametrize("who", ["other_org_admin", "lead", "write_key", "contributor_key"])
+def test_another_organisations_webhook_deliveries_are_out_of_reach(w, who):
+    from apps.webhooks.models import WebhookDelivery
+
+    endpoint = WebhookEndpoint.objects.create(organisation=w.org, url="https://hooks.example.org/a",
+                                              events=["dispute.stage_changed"], secret="whsec_x")
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="dispute.stage_changed", payload={"dispute": {"id": w.dispute.pk}},
+        dispute_id=w.dispute.pk, webhook_id="msg_probe", next_attempt_at="2099-01-01T00:00:00Z",
+        retry_until="2099-01-02T00:00:00Z", status=WebhookDelivery.Status.GIVEN_UP)
+    client = _client(w, who)
+    listed = client.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries/")
+    _refused(listed)
+    assert "msg_probe" not in listed.content.decode()
+    _refused(client.post(f"/api/v1/webhooks/{endpoint.pk}/deliveries/{delivery.pk}/redeliver/", {}, format="json"))
+    page = _page(w, who) if who in w.members else Client()
+    for url in (reverse("webhook_detail", args=[endpoint.pk]),):
+        response = page.get(url)
+        assert response.status_code in (302, 403, 404) and "msg_probe" not in response.content.decode()
+    response = page.post(reverse("webhook_redeliver", args=[endpoint.pk, delivery.pk]))
+    assert response.status_code in (302, 403, 404)
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.GIVEN_UP and delivery.attempts == 0
