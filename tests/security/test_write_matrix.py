@@ -118,6 +118,12 @@ RULES: dict[str, Callable[[str], str]] = {
     "webhooks.webhook_endpoint_create": allowed(ORG_ADMINS),
     "webhooks.webhook_endpoint_update": allowed(ORG_ADMINS),
     "webhooks.webhook_endpoint_delete": allowed(ORG_ADMINS),
+    # Added by branches merged after the matrix (webhooks, API keys self-service): the same last row of §3b.
+    "api.api_key_rotate": allowed(ORG_ADMINS),
+    "webhooks.webhook_endpoint_rotate_secret": allowed(ORG_ADMINS),
+    "webhooks.webhook_endpoint_ping": allowed(ORG_ADMINS),
+    "webhooks.webhook_delivery_redeliver": allowed(ORG_ADMINS),
+    "webhooks.webhook_deliveries_replay": allowed(ORG_ADMINS),
 }
 
 # Decisions one call cannot show: the same service with other arguments.
@@ -161,7 +167,8 @@ VARIANTS: dict[str, tuple[str, Callable[..., dict[str, Any]], Callable[[str], st
 NO_ACTOR = {
     "accounts.organisation_create": "platform operators only (command, Django admin)",
     "accounts.membership_create": "the organisation settings page checks the admin first (apps/dashboard/views)",
-    "accounts.membership_change_role": "the organisation settings page checks the admin first",
+    "accounts.membership_change_role": "the service checks that ``by`` is an admin of the organisation",
+    "accounts.user_update_profile": "a person's own profile: the service checks ``by`` is the account's owner",
     "api.api_key_mark_used": "bookkeeping of the authenticating key",
     "api.idempotency_purge_expired": "housekeeping task",
     "operations.dispute_archive_import": "operator command (restore an archive)",
