@@ -44,6 +44,12 @@ def membership_create(*, user: User, organisation: Organisation, role: str, by: 
 def membership_change_role(*, membership: Membership, role: str, by: User | None = None) -> Membership:
     if role not in Membership.Role.values:
         raise ApplicationError(_("Unknown role."), field="role")
+    # The policy here, not only in the page (DESIGN.md §3b: roles are changed by the organisation's admins);
+    # ``by=None`` is an operator on the server (a command).
+    if by is not None and not Membership.objects.filter(
+        user=by, organisation_id=membership.organisation_id, role=Membership.Role.ADMIN
+    ).exists():
+        raise AccessDenied(_("Only an admin of the organisation may do this."))
     # The organisation's admins are locked first, in one order, so two admins demoting each other at once
     # take turns (and the second is refused) rather than both succeeding or deadlocking.
     admins = list(

@@ -84,6 +84,7 @@ def _api_objects(w: World) -> dict[str, list[Any]]:
     return {
         "members": [], "organisation": [], "me": [], "rollups": [],
         "webhooks": [w.webhook.pk],
+        "deliveries": list(w.webhook.deliveries.values_list("pk", flat=True)[:1]),
         "parties": [s.a.party_id, r.a.party_id, w.alpha_party.pk],
         "representatives": [s.rep.pk, r.rep.pk, w.alpha_rep.pk],
         "disputes": [s.dispute.pk, r.dispute.pk],
@@ -139,6 +140,8 @@ def _webhook_deliveries(w: World) -> list[int]:
 
 def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
     s, r = w.std, w.res
+    if param == "prefix" and not pattern.is_admin:  # an API key addressed by its public prefix (API and pages)
+        return [w.keys["a_read_key"].split(".", 1)[0]]
     if pattern.is_admin:
         return {
             "object_id": _admin_object(w, pattern.name),
@@ -181,6 +184,12 @@ def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
         ("shuttle", "round_id"): [s.round.pk, r.round.pk],
         ("proposals", "proposal_id"): [s.proposal.pk, r.counter.pk],
         ("agreements", "agreement_id"): [s.agreement.pk, r.agreement.pk],
+        ("versions", "number"): [1],
+        # The world holds no invitation: an unknown one must answer like any other (404, nothing shown).
+        ("invitations", "invitation_id"): [1],
+        ("invitations", "token"): ["no-such-token"],
+        ("webhooks", "endpoint_id"): [w.webhook.pk],
+        ("deliveries", "delivery_id"): list(w.webhook.deliveries.values_list("pk", flat=True)[:1]),
         ("<agreement_id>", "action"): ["status", "provision", "assessment", "no-such-action"],
         ("versions", "number"): [1, 2],
         # Invitations: an id that is nobody's (A's admin gets a 404 like for B's), a token that opens nothing.
