@@ -27,9 +27,21 @@ def organisation_create(
 
 
 @transaction.atomic
+def _ensure_admin_of(by: User | None, organisation_id: int) -> None:
+    """The policy here, not only in the pages (DESIGN.md §3b: members and roles are the organisation's
+    admins'); ``by=None`` is an operator on the server (a command)."""
+    if by is not None and not Membership.objects.filter(
+        user=by, organisation_id=organisation_id, role=Membership.Role.ADMIN
+    ).exists():
+        raise AccessDenied(_("Only an admin of the organisation may do this."))
+
+
 def membership_create(*, user: User, organisation: Organisation, role: str, by: User | None = None) -> Membership:
+    """Make ``user`` a member now. People join by invitation (apps/accounts/invitations.py); this is
+    for operators and imports."""
     if role not in Membership.Role.values:
         raise ApplicationError(_("Unknown role."), field="role")
+    _ensure_admin_of(by, organisation.pk)
     if Membership.objects.filter(user=user, organisation=organisation).exists():
         raise ApplicationError(_("This user is already a member of the organisation."), field="user")
     membership = Membership(user=user, organisation=organisation, role=role)
@@ -44,12 +56,7 @@ def membership_create(*, user: User, organisation: Organisation, role: str, by: 
 def membership_change_role(*, membership: Membership, role: str, by: User | None = None) -> Membership:
     if role not in Membership.Role.values:
         raise ApplicationError(_("Unknown role."), field="role")
-    # The policy here, not only in the page (DESIGN.md §3b: roles are changed by the organisation's admins);
-    # ``by=None`` is an operator on the server (a command).
-    if by is not None and not Membership.objects.filter(
-        user=by, organisation_id=membership.organisation_id, role=Membership.Role.ADMIN
-    ).exists():
-        raise AccessDenied(_("Only an admin of the organisation may do this."))
+    _ensure_admin_of(by, membership.organisation_id)
     # The organisation's admins are locked first, in one order, so two admins demoting each other at once
     # take turns (and the second is refused) rather than both succeeding or deadlocking.
     admins = list(

@@ -122,3 +122,18 @@ def test_password_reset_page_says_the_same_for_unknown_addresses(client, mailout
     r2 = client.post("/accounts/password/reset/", {"email": "ghost@alpha.example"}, follow=True)
     assert r1.content == r2.content or "Check your e-mail" in r2.content.decode()
     assert len(mailoutbox) == 1
+
+
+def test_membership_create_refuses_a_caller_who_is_not_an_admin_of_the_organisation():
+    from apps.common.errors import AccessDenied
+
+    mediator = MembershipFactory(role=Membership.Role.MEDIATOR)
+    outsider_admin = MembershipFactory(role=Membership.Role.ADMIN)
+    newcomer = UserFactory()
+    for by in (mediator.user, outsider_admin.user):
+        with pytest.raises(AccessDenied):
+            membership_create(user=newcomer, organisation=mediator.organisation, role=Membership.Role.ADMIN, by=by)
+    assert not Membership.objects.filter(user=newcomer).exists()
+    admin = MembershipFactory(organisation=mediator.organisation, role=Membership.Role.ADMIN)
+    membership_create(user=newcomer, organisation=mediator.organisation, role=Membership.Role.ANALYST, by=admin.user)
+    assert Membership.objects.get(user=newcomer).role == Membership.Role.ANALYST

@@ -166,7 +166,7 @@ VARIANTS: dict[str, tuple[str, Callable[..., dict[str, Any]], Callable[[str], st
 # Services without an actor: nobody outside the server calls them with someone's rights.
 NO_ACTOR = {
     "accounts.organisation_create": "platform operators only (command, Django admin)",
-    "accounts.membership_create": "the organisation settings page checks the admin first (apps/dashboard/views)",
+    "accounts.membership_create": "the service checks that ``by`` is an admin of the organisation",
     "accounts.membership_change_role": "the service checks that ``by`` is an admin of the organisation",
     "accounts.user_update_profile": "a person's own profile: the service checks ``by`` is the account's owner",
     "api.api_key_mark_used": "bookkeeping of the authenticating key",

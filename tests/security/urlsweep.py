@@ -184,12 +184,6 @@ def _values(w: World, pattern: Pattern, param: str, segment: str) -> list[Any]:
         ("shuttle", "round_id"): [s.round.pk, r.round.pk],
         ("proposals", "proposal_id"): [s.proposal.pk, r.counter.pk],
         ("agreements", "agreement_id"): [s.agreement.pk, r.agreement.pk],
-        ("versions", "number"): [1],
-        # The world holds no invitation: an unknown one must answer like any other (404, nothing shown).
-        ("invitations", "invitation_id"): [1],
-        ("invitations", "token"): ["no-such-token"],
-        ("webhooks", "endpoint_id"): [w.webhook.pk],
-        ("deliveries", "delivery_id"): list(w.webhook.deliveries.values_list("pk", flat=True)[:1]),
         ("<agreement_id>", "action"): ["status", "provision", "assessment", "no-such-action"],
         ("versions", "number"): [1, 2],
         # Invitations: an id that is nobody's (A's admin gets a 404 like for B's), a token that opens nothing.
