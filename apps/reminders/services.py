@@ -275,7 +275,7 @@ def specs_session_upcoming(
     recipients: Iterable[User | int],
     rules: ReminderRules,
     url: str = "",
-    target_type: str = "mediation_sessions.session",
+    target_type: str = "mediation_sessions.mediationsession",
     now: dt.datetime | None = None,
 ) -> list[ReminderSpec]:
     """``rules.session_upcoming_hours`` before the start (absolute hours, so right across DST)."""
