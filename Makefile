@@ -40,8 +40,9 @@ run: $(STAMP) ## migrate, load demo data once, run web + worker + beat at http:/
 test: $(STAMP) ## run the whole test suite (embedded servers, or DATABASE_URL / REDIS_URL)
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, and the six languages' catalogues complete (tools/check_catalogues.py)
 	$(VENV)/bin/ruff check .
+	$(VPY) tools/check_catalogues.py
 
 migrations: $(STAMP) ## fail when a model change has no migration
 	$(VPY) manage.py makemigrations --check --dry-run

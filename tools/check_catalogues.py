@@ -211,6 +211,10 @@ def _django_env() -> dict[str, str]:
     env = dict(os.environ)
     if not env.get("DJANGO_SECRET_KEY"):
         env["DJANGO_DEBUG"] = "1"  # extraction only: settings refuse to load without a key otherwise
+    # Extraction and compilation never connect; placeholders keep manage.py from starting the
+    # embedded servers (it does when DJANGO_DEBUG is on and these are unset).
+    env.setdefault("DATABASE_URL", "postgres://unused@127.0.0.1:1/unused")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:1/0")
     return env
 
 
