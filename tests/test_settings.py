@@ -67,12 +67,16 @@ def test_manage_py_in_development_starts_the_embedded_servers_and_passes_their_u
     from peacecase import devservers
 
     env = _clean_env()
-    env.update({"DJANGO_SETTINGS_MODULE": "peacecase.settings", "DJANGO_DEBUG": "1"})
+    # Servers of its own under tmp_path, stopped at the end: nothing left running, nothing shared.
+    env.update({"DJANGO_SETTINGS_MODULE": "peacecase.settings", "DJANGO_DEBUG": "1",
+                "PEACECASE_VAR_DIR": str(tmp_path / "var")})
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c",
          "from django.conf import settings; print('URLS', settings.DATABASES['default']['NAME'], settings.REDIS_URL)"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
+    subprocess.run([sys.executable, "-m", "peacecase.devservers", "stop"], cwd=ROOT, env=env,
+                   capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     line = next(x for x in result.stdout.splitlines() if x.startswith("URLS "))
     _, name, redis_url = line.split()
