@@ -100,6 +100,7 @@ def test_replace_for_cancels_moves_and_creates(org, users):
     common = {
         "session_id": 1, "venue_tz": "Europe/Berlin", "title": "Border talks", "dispute_id": 7,
         "dispute_reference": "PC-2026-0042", "recipients": users, "rules": rules, "now": now,
+        "target_type": SESSION[0],
     }
     created = reminders_replace_for(
         organisation=org, target_type=SESSION[0], target_id=1, specs=specs_session_upcoming(starts_at=starts, **common)

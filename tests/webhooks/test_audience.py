@@ -32,22 +32,13 @@ from tests.factories import (
     PartyFactory,
 )
 from tests.factories.webhooks import WebhookEndpointFactory
+from tests.webhooks.helpers import wait_for
 
 Role = Membership.Role
 EVENTS = ["session.scheduled", "session.cancelled", "dispute.stage_changed"]
 CAUCUS_SECRET = "ZEBRA-CAUCUS-LINE"  # said in a caucus, team-only: must never leave PeaceCase
 RESTRICTED_REF = "PC-RESTRICTED-9"
 FAST = {"WEBHOOKS_ALLOW_PRIVATE": True, "WEBHOOKS_RETRY_BASE_SECONDS": 0.2}
-
-
-def _wait_for(predicate, timeout: float = 25.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 @dataclass
@@ -117,7 +108,7 @@ def test_a_shared_organisation_receives_what_its_keys_may_read_and_nothing_else(
     dispute_change_stage(actor=scene.lead, dispute=scene.restricted, to_stage="assessment")
 
     # Two events of the shared dispute, for its owner and its partner: four deliveries in all.
-    _wait_for(lambda: WebhookDelivery.objects.filter(status="delivered").count() == 4)
+    wait_for(lambda: WebhookDelivery.objects.filter(status="delivered").count() == 4)
     time.sleep(0.5)  # anything else would have been sent by now
     got = _received(receiver, scene.endpoints)
     assert sorted((slug, event) for slug, event, _data in got) == [
@@ -148,9 +139,9 @@ def test_a_share_revoked_before_sending_withholds_the_delivery(receiver, celery_
         # Emitted while the share was active; revoked before the worker could send it.
         session = _caucus(scene, scene.dispute, scene.party)
         case_share_revoke(actor=scene.admin, share=scene.share)
-    partner_row = _wait_for(lambda: WebhookDelivery.objects.filter(
+    partner_row = wait_for(lambda: WebhookDelivery.objects.filter(
         endpoint=scene.endpoints["partner"], status="withheld").first())
-    _wait_for(lambda: WebhookDelivery.objects.filter(endpoint=scene.endpoints["alpha"], status="delivered").exists())
+    wait_for(lambda: WebhookDelivery.objects.filter(endpoint=scene.endpoints["alpha"], status="delivered").exists())
     assert partner_row.attempts == 0 and partner_row.last_status_code is None
     assert partner_row.dispute_id == scene.dispute.pk
 
@@ -158,7 +149,7 @@ def test_a_share_revoked_before_sending_withholds_the_delivery(receiver, celery_
     from apps.sessions.services import session_cancel
 
     session_cancel(actor=scene.lead, session=session, reason="Postponed by the parties")
-    _wait_for(lambda: WebhookDelivery.objects.filter(status="delivered").count() == 2)
+    wait_for(lambda: WebhookDelivery.objects.filter(status="delivered").count() == 2)
     time.sleep(0.5)
     assert [slug for slug, _e, _d in _received(receiver, scene.endpoints)] == ["alpha", "alpha"]
     assert WebhookDelivery.objects.filter(endpoint=scene.endpoints["partner"]).count() == 1

@@ -19,18 +19,9 @@ from apps.webhooks.models import WebhookDelivery
 from apps.webhooks.services import webhook_delivery_attempt, webhook_emit, webhook_sweep
 from tests.factories.disputes import DisputeFactory
 from tests.factories.webhooks import WebhookDeliveryFactory, WebhookEndpointFactory
+from tests.webhooks.helpers import wait_for
 
 FAST_RETRIES = {"WEBHOOKS_RETRY_BASE_SECONDS": 0.2, "WEBHOOKS_ALLOW_PRIVATE": True}
-
-
-def _wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def _verify(secret: str, request: dict) -> bool:
@@ -65,7 +56,7 @@ def test_a_committed_event_is_delivered_signed(org, receiver, celery_worker_thre
     assert abs(int(request["headers"]["webhook-timestamp"]) - time.time()) < 60
     body = json.loads(request["body"])
     assert body["type"] == "session.scheduled" and body["data"] == {"session_id": 42}
-    row = _wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="delivered").first())
+    row = wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="delivered").first())
     assert row.attempts == 1 and row.last_status_code == 200 and row.delivered_at is not None
 
 
@@ -76,7 +67,7 @@ def test_it_retries_with_back_off_then_delivers(org, receiver, celery_worker_thr
     endpoint = WebhookEndpointFactory(organisation=org, url=receiver.url, events=["session.scheduled"])
     receiver.statuses = [500, 503]
     delivery = _emit(org)
-    row = _wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="delivered").first())
+    row = wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="delivered").first())
     assert row.attempts == 3 and len(receiver.requests) == 3
     assert [r["status"] for r in receiver.requests] == [500, 503, 200]
     # Same id on every attempt (receivers deduplicate on it), each attempt signed afresh.
@@ -95,7 +86,7 @@ def test_it_gives_up_after_the_last_attempt(org, receiver, celery_worker_thread)
     WebhookEndpointFactory(organisation=org, url=receiver.url, events=["session.scheduled"])
     receiver.statuses = [500] * 10
     delivery = _emit(org)
-    row = _wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="given_up").first())
+    row = wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="given_up").first())
     assert row.attempts == 3 and row.last_status_code == 500 and row.next_attempt_at is None
     time.sleep(1.0)
     assert len(receiver.requests) == 3
@@ -109,7 +100,7 @@ def test_the_sweep_sends_a_delivery_whose_task_was_lost(org, receiver, celery_wo
     # A row written but never enqueued (the broker was down at commit).
     lost = WebhookDeliveryFactory(endpoint=endpoint, next_attempt_at=timezone.now() - timedelta(minutes=5))
     assert webhook_sweep() == 1
-    _wait_for(lambda: WebhookDelivery.objects.filter(pk=lost.pk, status="delivered").exists())
+    wait_for(lambda: WebhookDelivery.objects.filter(pk=lost.pk, status="delivered").exists())
     assert webhook_sweep() == 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -25,18 +24,9 @@ from apps.webhooks.services import (
 )
 from tests.factories import MembershipFactory
 from tests.factories.webhooks import WebhookDeliveryFactory, WebhookEndpointFactory
+from tests.webhooks.helpers import wait_for
 
 FAST = {"WEBHOOKS_ALLOW_PRIVATE": True, "WEBHOOKS_RETRY_BASE_SECONDS": 0.2}
-
-
-def _wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 def _admin(org) -> Actor:
@@ -61,7 +51,7 @@ def test_during_a_rotation_both_secrets_verify_and_after_it_only_the_new_one(org
     endpoint, new_secret = webhook_endpoint_rotate_secret(actor=admin, endpoint=endpoint, overlap=timedelta(hours=1))
     assert new_secret != old_secret and endpoint.previous_secret == old_secret
     webhook_endpoint_ping(actor=admin, endpoint=endpoint)
-    _wait_for(lambda: len(receiver.requests) == 1)
+    wait_for(lambda: len(receiver.requests) == 1)
     during = receiver.requests[0]
     assert len(during["headers"]["webhook-signature"].split(" ")) == 2
     assert _verifies(old_secret, during) and _verifies(new_secret, during)
@@ -71,7 +61,7 @@ def test_during_a_rotation_both_secrets_verify_and_after_it_only_the_new_one(org
     # A second rotation without overlap: only the newest secret signs.
     endpoint, newest = webhook_endpoint_rotate_secret(actor=admin, endpoint=endpoint, overlap=timedelta(0))
     webhook_endpoint_ping(actor=admin, endpoint=endpoint)
-    _wait_for(lambda: len(receiver.requests) == 2)
+    wait_for(lambda: len(receiver.requests) == 2)
     after = receiver.requests[1]
     assert _verifies(newest, after)
     assert not _verifies(new_secret, after) and not _verifies(old_secret, after)
@@ -92,10 +82,10 @@ def test_a_given_up_delivery_is_redelivered_with_the_same_id(org, receiver, cele
     endpoint = WebhookEndpointFactory(organisation=org, url=receiver.url)
     receiver.statuses = [503]
     delivery = webhook_endpoint_ping(actor=admin, endpoint=endpoint)
-    row = _wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="given_up").first())
+    row = wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="given_up").first())
     assert row.last_status_code == 503
     webhook_delivery_redeliver(actor=admin, delivery=row)
-    row = _wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="delivered").first())
+    row = wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status="delivered").first())
     assert [r["headers"]["webhook-id"] for r in receiver.requests] == [delivery.webhook_id] * 2
     assert row.last_status_code == 200 and row.attempts == 1
 
